@@ -1,0 +1,119 @@
+"""Input checks shared by every public function.
+
+Each helper turns a user value into a float numpy array (or float) and raises a
+``TypeError`` or ``ValueError`` that names the argument and the accepted range,
+so a student never sees a silent NaN or a traceback from deep inside numpy.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Union
+
+import numpy as np
+
+ArrayLike = Union[float, int, np.ndarray, list, tuple]
+
+
+def as_float_array(value: object, name: str) -> np.ndarray:
+    """Return ``value`` as a float array, or raise ``TypeError`` naming ``name``."""
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a number or an array of numbers, got a boolean {value!r}")
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{name} must be a number or an array of numbers, got the string {value!r}")
+    if value is None:
+        raise TypeError(f"{name} must be a number or an array of numbers, got None")
+    if isinstance(value, numbers.Real):
+        return np.asarray(float(value))
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"{name} must be a number or an array of numbers ({error})") from None
+    if array.dtype == object or not (
+        np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)
+    ):
+        raise TypeError(
+            f"{name} must be a number or an array of numbers, got {type(value).__name__} "
+            f"with dtype {array.dtype}"
+        )
+    if array.dtype == bool:
+        raise TypeError(f"{name} must hold numbers, not booleans")
+    if array.ndim > 0 and array.size == 0:
+        raise ValueError(f"{name} is empty: pass at least one value")
+    return array.astype(float)
+
+
+def _check_finite(array: np.ndarray, name: str) -> None:
+    if np.isnan(array).any():
+        raise ValueError(f"{name} contains NaN; every value must be a finite number")
+    if np.isinf(array).any():
+        raise ValueError(f"{name} contains an infinite value; every value must be finite")
+
+
+def positive(value: object, name: str) -> np.ndarray:
+    """Finite values strictly greater than zero."""
+    array = as_float_array(value, name)
+    _check_finite(array, name)
+    if (array <= 0).any():
+        bad = array[array <= 0].flat[0]
+        raise ValueError(f"{name} must be > 0 (a positive, finite number), got {bad:g}")
+    return array
+
+
+def non_negative(value: object, name: str) -> np.ndarray:
+    """Finite values greater than or equal to zero."""
+    array = as_float_array(value, name)
+    _check_finite(array, name)
+    if (array < 0).any():
+        bad = array[array < 0].flat[0]
+        raise ValueError(f"{name} must be >= 0 (a finite number), got {bad:g}")
+    return array
+
+
+def finite(value: object, name: str) -> np.ndarray:
+    """Any finite values."""
+    array = as_float_array(value, name)
+    _check_finite(array, name)
+    return array
+
+
+def in_range(value: object, name: str, low: float, high: float, *, low_open: bool = False) -> np.ndarray:
+    """Finite values in ``[low, high]`` (or ``(low, high]`` with ``low_open``)."""
+    array = finite(value, name)
+    too_low = array <= low if low_open else array < low
+    if too_low.any() or (array > high).any():
+        bracket = "(" if low_open else "["
+        bad = array[too_low | (array > high)].flat[0]
+        raise ValueError(f"{name} must lie in {bracket}{low:g}, {high:g}], got {bad:g}")
+    return array
+
+
+def positive_int(value: object, name: str) -> int:
+    """A whole number >= 1 (a Python or numpy integer, not a float)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be a whole number >= 1, got {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} must be a whole number >= 1, got {value}")
+    return int(value)
+
+
+def same_length(name_a: str, a: np.ndarray, name_b: str, b: np.ndarray) -> None:
+    """Raise ``ValueError`` unless two 1-D arrays have the same length."""
+    if a.shape != b.shape:
+        raise ValueError(
+            f"{name_a} and {name_b} must have the same shape, got {a.shape} and {b.shape}"
+        )
+
+
+def one_dimensional(array: np.ndarray, name: str, minimum: int) -> np.ndarray:
+    """A 1-D array with at least ``minimum`` entries (a scalar is not accepted)."""
+    if array.ndim != 1:
+        raise ValueError(f"{name} must be a one-dimensional array, got shape {array.shape}")
+    if array.size < minimum:
+        raise ValueError(f"{name} needs at least {minimum} values, got {array.size}")
+    return array
+
+
+def scalar_or_array(result: np.ndarray) -> float | np.ndarray:
+    """A 0-d result comes back as a Python float, anything else as an array."""
+    return float(result) if np.ndim(result) == 0 else result

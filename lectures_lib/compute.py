@@ -1,0 +1,130 @@
+"""Counting parameters and FLOPs, and converting compute units.
+
+Sources: Kaplan et al. 2020, "Scaling Laws for Neural Language Models", arXiv 2001.08361,
+Eq. 2.1-2.2 and Table 1 (parameter and FLOP counts, C ~ 6N per training token, the PF-day);
+Hoffmann et al. 2022, arXiv 2203.15556 (the same 6ND approximation, App. F).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _validate as v
+from ._validate import ArrayLike
+
+#: One petaflop/s sustained for one day, in floating-point operations (Kaplan et al. 2020, Sec. 1.3).
+PF_DAY_FLOPS: float = 1e15 * 24 * 3600
+
+#: Training FLOPs per parameter per token: a forward pass costs about 2N, the backward pass about 4N.
+TRAINING_FLOPS_PER_PARAM_TOKEN: float = 6.0
+
+#: Inference (forward-only) FLOPs per parameter per token.
+INFERENCE_FLOPS_PER_PARAM_TOKEN: float = 2.0
+
+
+def training_flops(n_params: ArrayLike, n_tokens: ArrayLike) -> float | np.ndarray:
+    """Training compute C = 6 N D in FLOPs.
+
+    ``n_params`` parameters trained on ``n_tokens`` tokens. The factor 6 is 2 FLOPs per
+    parameter for the forward pass and 4 for the backward pass (Kaplan et al. 2020,
+    arXiv 2001.08361, Sec. 2.1; Hoffmann et al. 2022, arXiv 2203.15556, App. F).
+    Vectorised: arrays broadcast against each other.
+    """
+    n = v.positive(n_params, "n_params")
+    d = v.positive(n_tokens, "n_tokens")
+    return v.scalar_or_array(TRAINING_FLOPS_PER_PARAM_TOKEN * n * d)
+
+
+def inference_flops(n_params: ArrayLike, n_tokens: ArrayLike) -> float | np.ndarray:
+    """Forward-pass compute 2 N per token, times ``n_tokens`` tokens processed or generated.
+
+    Ignores the attention term that grows with context length (Kaplan et al. 2020, Eq. 2.2);
+    see :func:`forward_flops_per_token` for it.
+    """
+    n = v.positive(n_params, "n_params")
+    d = v.non_negative(n_tokens, "n_tokens")
+    return v.scalar_or_array(INFERENCE_FLOPS_PER_PARAM_TOKEN * n * d)
+
+
+def forward_flops_per_token(
+    n_params: ArrayLike, n_layers: ArrayLike, n_ctx: ArrayLike, d_attn: ArrayLike
+) -> float | np.ndarray:
+    """Forward FLOPs per token including attention over the context: 2N + 2 n_layer n_ctx d_attn.
+
+    Kaplan et al. 2020, arXiv 2001.08361, Eq. 2.2 (Table 1). The second term is small
+    when d_model is much larger than n_ctx / 12.
+    """
+    n = v.positive(n_params, "n_params")
+    layers = v.positive(n_layers, "n_layers")
+    ctx = v.positive(n_ctx, "n_ctx")
+    attn = v.positive(d_attn, "d_attn")
+    return v.scalar_or_array(2 * n + 2 * layers * ctx * attn)
+
+
+def transformer_params(
+    n_layers: ArrayLike,
+    d_model: ArrayLike,
+    d_ff: ArrayLike | None = None,
+    d_attn: ArrayLike | None = None,
+) -> float | np.ndarray:
+    """Non-embedding parameters of a decoder-only Transformer: 2 d_model n_layer (2 d_attn + d_ff).
+
+    With the standard shape d_attn = d_model and d_ff = 4 d_model this is 12 n_layer d_model^2.
+    Biases and layer norms are left out, as are the token and position embeddings
+    (Kaplan et al. 2020, arXiv 2001.08361, Eq. 2.1 and Table 1).
+    """
+    layers = v.positive(n_layers, "n_layers")
+    width = v.positive(d_model, "d_model")
+    ff = 4 * width if d_ff is None else v.positive(d_ff, "d_ff")
+    attn = width if d_attn is None else v.positive(d_attn, "d_attn")
+    return v.scalar_or_array(2 * width * layers * (2 * attn + ff))
+
+
+def embedding_params(n_vocab: ArrayLike, d_model: ArrayLike, n_ctx: ArrayLike = 0) -> float | np.ndarray:
+    """Embedding parameters: n_vocab d_model for tokens plus n_ctx d_model for learned positions.
+
+    Kaplan et al. 2020 leave these out of N; Hoffmann et al. 2022 count them (App. F).
+    Pass ``n_ctx=0`` for a model with rotary or other parameter-free positions.
+    """
+    vocab = v.positive(n_vocab, "n_vocab")
+    width = v.positive(d_model, "d_model")
+    ctx = v.non_negative(n_ctx, "n_ctx")
+    return v.scalar_or_array((vocab + ctx) * width)
+
+
+def dense_layer_params(n_inputs: int, n_outputs: int, bias: bool = True) -> int:
+    """Parameters of one dense layer y = W x + b: n_inputs x n_outputs weights plus n_outputs biases."""
+    n_in = v.positive_int(n_inputs, "n_inputs")
+    n_out = v.positive_int(n_outputs, "n_outputs")
+    if not isinstance(bias, (bool, np.bool_)):
+        raise TypeError(f"bias must be True or False, got {bias!r}")
+    return n_in * n_out + (n_out if bias else 0)
+
+
+def tokens_per_param(n_params: ArrayLike, n_tokens: ArrayLike) -> float | np.ndarray:
+    """Training tokens per parameter, D / N."""
+    n = v.positive(n_params, "n_params")
+    d = v.positive(n_tokens, "n_tokens")
+    return v.scalar_or_array(d / n)
+
+
+def flops_to_pf_days(flops: ArrayLike) -> float | np.ndarray:
+    """Convert FLOPs to PF-days (1 PF-day = 8.64e19 FLOPs)."""
+    return v.scalar_or_array(v.positive(flops, "flops") / PF_DAY_FLOPS)
+
+
+def pf_days_to_flops(pf_days: ArrayLike) -> float | np.ndarray:
+    """Convert PF-days to FLOPs (1 PF-day = 8.64e19 FLOPs)."""
+    return v.scalar_or_array(v.positive(pf_days, "pf_days") * PF_DAY_FLOPS)
+
+
+def allocation_for_ratio(flops: ArrayLike, tokens_per_param: ArrayLike) -> tuple[float | np.ndarray, float | np.ndarray]:
+    """Split a training budget at a fixed tokens-per-parameter ratio r under C = 6 N D.
+
+    Returns ``(n_params, n_tokens)`` with N = sqrt(C / (6 r)) and D = r N. With r = 20 this is the
+    Chinchilla rule of thumb (Hoffmann et al. 2022, Table 3: 1B parameters on 20.2B tokens).
+    """
+    c = v.positive(flops, "flops")
+    r = v.positive(tokens_per_param, "tokens_per_param")
+    n = np.sqrt(c / (TRAINING_FLOPS_PER_PARAM_TOKEN * r))
+    return v.scalar_or_array(n), v.scalar_or_array(r * n)

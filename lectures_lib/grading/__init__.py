@@ -1,0 +1,5 @@
+"""The instructor's side of the exercises: releasing student copies (and, next, grading them)."""
+
+from .release import ReleaseError, make_student_copy, release_all, stale_copies
+
+__all__ = ["ReleaseError", "make_student_copy", "release_all", "stale_copies"]

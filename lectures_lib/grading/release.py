@@ -1,0 +1,164 @@
+"""Generate student copies of exercise notebooks from their instructor sources.
+
+The exercise format (instructor source in ``notebooks/exercises/source/<id>.ipynb``):
+
+* **Answer cells** carry the tag ``solution`` and a stable cell id (``q1-answer``). Inside them,
+  the lines between ``# BEGIN SOLUTION`` and ``# END SOLUTION`` are the solution. In the student
+  copy they are replaced by a stub at the same indentation: the text after a colon on the BEGIN line
+  (``# BEGIN SOLUTION: fitted_exponent = ...``), or else
+  ``raise NotImplementedError("write your answer here")``.
+* **Check cells** carry the tag ``test`` and call the exercise's visible check; they are copied as
+  they are.
+* **Hidden check cells** carry the tag ``hidden-test``; they run in the source (so nbval catches a
+  wrong solution) and are left out of the student copy.
+* Every other cell is copied. Outputs and execution counts are cleared.
+
+A copy is refused, with the offending lines named, if it still holds a solution marker, a line of a
+solution region or a line of a hidden check that does not also stand outside them in the source.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+SOLUTION_TAG = "solution"
+TEST_TAG = "test"
+HIDDEN_TAG = "hidden-test"
+BEGIN = re.compile(r"^(?P<indent>\s*)#\s*BEGIN SOLUTION(?::\s*(?P<stub>.*\S))?\s*$")
+END = re.compile(r"^\s*#\s*END SOLUTION\s*$")
+DEFAULT_STUB = 'raise NotImplementedError("write your answer here")'
+MARKERS = ("BEGIN SOLUTION", "END SOLUTION")
+#: Notebook metadata key that identifies a student copy (the grader reads it).
+METADATA_KEY = "lectures_lib"
+
+
+class ReleaseError(ValueError):
+    """A source is malformed or its student copy would leak a solution."""
+
+
+@dataclass(frozen=True)
+class Released:
+    """A student copy and what it was made from."""
+
+    exercise_id: str
+    source: Path
+    target: Path
+    text: str
+
+
+def _tags(cell: dict) -> set[str]:
+    return set(cell.get("metadata", {}).get("tags", []))
+
+
+def strip_solutions(source: str, where: str = "cell") -> tuple[str, list[str]]:
+    """Replace every solution region of a cell's source by its stub.
+
+    Returns the new source and the solution lines that were removed. Raises :class:`ReleaseError`
+    for an unclosed or nested region.
+    """
+    out: list[str] = []
+    removed: list[str] = []
+    inside = False
+    for number, line in enumerate(source.splitlines(), start=1):
+        begin = BEGIN.match(line)
+        if begin:
+            if inside:
+                raise ReleaseError(f"{where}, line {number}: BEGIN SOLUTION inside another solution region")
+            inside = True
+            out.append(begin.group("indent") + (begin.group("stub") or DEFAULT_STUB))
+            continue
+        if END.match(line):
+            if not inside:
+                raise ReleaseError(f"{where}, line {number}: END SOLUTION without a BEGIN SOLUTION")
+            inside = False
+            continue
+        if inside:
+            removed.append(line)
+        else:
+            out.append(line)
+    if inside:
+        raise ReleaseError(f"{where}: BEGIN SOLUTION is never closed by END SOLUTION")
+    return "\n".join(out), removed
+
+
+def make_student_copy(source_nb: nbformat.NotebookNode, exercise_id: str) -> nbformat.NotebookNode:
+    """The student copy of an instructor notebook (see the module docstring for the format)."""
+    nb = copy.deepcopy(source_nb)
+    public_lines: set[str] = set()
+    secret_lines: set[str] = set()
+    cells = []
+    answer_ids = []
+    for index, cell in enumerate(nb.cells):
+        tags = _tags(cell)
+        where = f"{exercise_id} cell {index} ({cell.get('id', 'no id')})"
+        if HIDDEN_TAG in tags:
+            secret_lines.update(line.strip() for line in cell.source.splitlines())
+            continue
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+        if SOLUTION_TAG in tags:
+            if cell.cell_type != "code":
+                raise ReleaseError(f"{where}: only code cells can be tagged {SOLUTION_TAG!r}")
+            new_source, removed = strip_solutions(cell.source, where)
+            if not removed:
+                raise ReleaseError(f"{where}: tagged {SOLUTION_TAG!r} but has no BEGIN/END SOLUTION region")
+            secret_lines.update(line.strip() for line in removed)
+            cell.source = new_source
+            answer_ids.append(cell.get("id"))
+        elif any(marker in cell.source for marker in MARKERS):
+            raise ReleaseError(f"{where}: has a solution marker but is not tagged {SOLUTION_TAG!r}")
+        public_lines.update(line.strip() for line in cell.source.splitlines())
+        cells.append(cell)
+    if not answer_ids:
+        raise ReleaseError(f"{exercise_id}: no cell is tagged {SOLUTION_TAG!r}")
+    if None in answer_ids or len(set(answer_ids)) != len(answer_ids):
+        raise ReleaseError(f"{exercise_id}: every answer cell needs its own stable cell id")
+    nb.cells = cells
+    nb.metadata[METADATA_KEY] = {
+        "exercise": exercise_id,
+        "student": "",
+        "answer_cells": answer_ids,
+    }
+    leaks = find_leaks(nb, secret_lines - public_lines)
+    if leaks:
+        raise ReleaseError(f"{exercise_id}: the student copy would still contain: " + "; ".join(leaks))
+    return nb
+
+
+def find_leaks(nb: nbformat.NotebookNode, secret_lines: set[str]) -> list[str]:
+    """Solution markers and secret lines (stripped, non-trivial) that appear in ``nb``'s cells."""
+    distinctive = {line for line in secret_lines if len(line) >= 8 and not line.startswith("#")}
+    leaks = []
+    for index, cell in enumerate(nb.cells):
+        for line in cell.source.splitlines():
+            stripped = line.strip()
+            if any(marker in stripped for marker in MARKERS):
+                leaks.append(f"cell {index}: solution marker {stripped!r}")
+            elif stripped in distinctive:
+                leaks.append(f"cell {index}: solution line {stripped!r}")
+    return leaks
+
+
+def release_all(source_dir: Path, target_dir: Path) -> list[Released]:
+    """Student copies of every ``*.ipynb`` in ``source_dir``, as texts (nothing is written)."""
+    sources = sorted(source_dir.glob("*.ipynb"))
+    if not sources:
+        raise ReleaseError(f"no exercise sources in {source_dir}")
+    released = []
+    for source in sources:
+        nb = nbformat.read(source, as_version=4)
+        student = make_student_copy(nb, source.stem)
+        text = nbformat.writes(student) + "\n"
+        released.append(Released(source.stem, source, target_dir / source.name, text))
+    return released
+
+
+def stale_copies(released: list[Released]) -> list[Path]:
+    """The student copies on disk that differ from what their sources generate now."""
+    return [r.target for r in released if not r.target.is_file() or r.target.read_text() != r.text]

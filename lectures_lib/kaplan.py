@@ -1,0 +1,168 @@
+"""The scaling laws of Kaplan et al. 2020, "Scaling Laws for Neural Language Models" (arXiv 2001.08361).
+
+Conventions of that paper, which differ from Hoffmann et al. 2022:
+
+* N counts **non-embedding** parameters only (Sec. 1.3, Eq. 2.1).
+* Compute is in **PF-days** (1 PF-day = 8.64e19 FLOPs), not FLOPs.
+* Loss is the cross-entropy in nats per token on WebText2, with a GPT-2 tokenizer.
+
+The single-variable laws (Eq. 1.1-1.3) and the joint L(N, D) law (Eq. 1.5 with the Table 2 fit)
+come from separate fits, so their constants differ; each constant set is kept apart below.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import _validate as v
+from ._validate import ArrayLike
+
+
+@dataclass(frozen=True)
+class KaplanLaws:
+    """Single-variable power laws L(X) = (X_c / X)**alpha_X (Kaplan et al. 2020, Eq. 1.1-1.3).
+
+    ``n_c`` is in non-embedding parameters, ``d_c`` in tokens, ``c_min_c`` in PF-days.
+    """
+
+    alpha_n: float
+    n_c: float
+    alpha_d: float
+    d_c: float
+    alpha_c_min: float
+    c_min_c: float
+
+
+@dataclass(frozen=True)
+class KaplanJointLaw:
+    """L(N, D) = [(N_c / N)**(alpha_n / alpha_d) + D_c / D]**alpha_d (Kaplan et al. 2020, Eq. 1.5 = 4.1)."""
+
+    alpha_n: float
+    alpha_d: float
+    n_c: float
+    d_c: float
+
+    def loss(self, n_params: ArrayLike, n_tokens: ArrayLike) -> float | np.ndarray:
+        """Loss in nats per token of ``n_params`` non-embedding parameters trained on ``n_tokens`` tokens."""
+        n = v.positive(n_params, "n_params")
+        d = v.positive(n_tokens, "n_tokens")
+        inner = (self.n_c / n) ** (self.alpha_n / self.alpha_d) + self.d_c / d
+        return v.scalar_or_array(inner**self.alpha_d)
+
+
+@dataclass(frozen=True)
+class KaplanFrontier:
+    """Compute-efficient allocation X = coefficient * C_min**exponent, C_min in PF-days.
+
+    Kaplan et al. 2020, App. A, Table 6 (and Eq. 6.1-6.2 for the exponents).
+    """
+
+    params_coefficient: float
+    params_exponent: float
+    tokens_coefficient: float
+    tokens_exponent: float
+    batch_coefficient: float
+    batch_exponent: float
+    steps_coefficient: float
+    steps_exponent: float
+
+
+#: Eq. 1.1-1.3 of Kaplan et al. 2020 (also Table 5). N_c in parameters, D_c in tokens, C_c in PF-days.
+KAPLAN_2020 = KaplanLaws(alpha_n=0.076, n_c=8.8e13, alpha_d=0.095, d_c=5.4e13, alpha_c_min=0.050, c_min_c=3.1e8)
+
+#: Table 2 of Kaplan et al. 2020: the joint fit of L(N, D); use these when evaluating Eq. 1.5.
+KAPLAN_2020_JOINT = KaplanJointLaw(alpha_n=0.076, alpha_d=0.103, n_c=6.4e13, d_c=1.8e13)
+
+#: Table 6 of Kaplan et al. 2020: N_opt = 1.3e9 C^0.73, D_opt = 2e10 C^0.27, B = 2.0e6 C^0.24, S = 5.4e3 C^0.03.
+KAPLAN_2020_FRONTIER = KaplanFrontier(
+    params_coefficient=1.3e9,
+    params_exponent=0.73,
+    tokens_coefficient=2e10,
+    tokens_exponent=0.27,
+    batch_coefficient=2.0e6,
+    batch_exponent=0.24,
+    steps_coefficient=5.4e3,
+    steps_exponent=0.03,
+)
+
+#: Critical batch size B_crit(L) = B_star / L**(1/alpha_B), Eq. 1.4 (B_star = 2e8 tokens; App. A prints 2.1e8).
+CRITICAL_BATCH_B_STAR: float = 2e8
+CRITICAL_BATCH_ALPHA_B: float = 0.21
+
+#: Learning-curve exponent alpha_S (Eq. 1.6), used in the predicted compute exponent.
+ALPHA_S: float = 0.76
+
+
+def loss_vs_params(n_params: ArrayLike, law: KaplanLaws = KAPLAN_2020) -> float | np.ndarray:
+    """L(N) = (N_c / N)**alpha_N, in nats per token: models trained to convergence on ample data (Eq. 1.1).
+
+    ``n_params`` counts non-embedding parameters.
+    """
+    n = v.positive(n_params, "n_params")
+    return v.scalar_or_array((law.n_c / n) ** law.alpha_n)
+
+
+def loss_vs_data(n_tokens: ArrayLike, law: KaplanLaws = KAPLAN_2020) -> float | np.ndarray:
+    """L(D) = (D_c / D)**alpha_D, in nats per token: a large model trained on ``n_tokens`` with early stopping (Eq. 1.2)."""
+    d = v.positive(n_tokens, "n_tokens")
+    return v.scalar_or_array((law.d_c / d) ** law.alpha_d)
+
+
+def loss_vs_compute(pf_days: ArrayLike, law: KaplanLaws = KAPLAN_2020) -> float | np.ndarray:
+    """L(C_min) = (C_c / C_min)**alpha_C, in nats per token, with compute in PF-days (Eq. 1.3).
+
+    C_min is the compute of a compute-efficient run (model size, batch and steps all chosen well).
+    """
+    c = v.positive(pf_days, "pf_days")
+    return v.scalar_or_array((law.c_min_c / c) ** law.alpha_c_min)
+
+
+def loss(n_params: ArrayLike, n_tokens: ArrayLike, law: KaplanJointLaw = KAPLAN_2020_JOINT) -> float | np.ndarray:
+    """Joint law L(N, D) of Eq. 1.5 with the Table 2 constants, in nats per token.
+
+    ``n_params`` non-embedding parameters, ``n_tokens`` training tokens; the data term enters
+    linearly inside the bracket, so overfitting grows smoothly as D / N**(alpha_N/alpha_D) shrinks.
+    """
+    return law.loss(n_params, n_tokens)
+
+
+def compute_optimal_params(pf_days: ArrayLike, frontier: KaplanFrontier = KAPLAN_2020_FRONTIER) -> float | np.ndarray:
+    """Compute-efficient model size N_opt = 1.3e9 * C_min**0.73 non-embedding parameters (Table 6).
+
+    ``pf_days`` is the training compute in PF-days.
+    """
+    c = v.positive(pf_days, "pf_days")
+    return v.scalar_or_array(frontier.params_coefficient * c**frontier.params_exponent)
+
+
+def compute_optimal_tokens(pf_days: ArrayLike, frontier: KaplanFrontier = KAPLAN_2020_FRONTIER) -> float | np.ndarray:
+    """Tokens processed on the compute-efficient frontier, D_opt = 2e10 * C_min**0.27 (Table 6), C_min in PF-days."""
+    c = v.positive(pf_days, "pf_days")
+    return v.scalar_or_array(frontier.tokens_coefficient * c**frontier.tokens_exponent)
+
+
+def critical_batch_size(loss_nats: ArrayLike) -> float | np.ndarray:
+    """Critical batch size in tokens, B_crit(L) = 2e8 / L**(1/0.21) (Eq. 1.4), for a loss in nats per token."""
+    ell = v.positive(loss_nats, "loss_nats")
+    return v.scalar_or_array(CRITICAL_BATCH_B_STAR / ell ** (1.0 / CRITICAL_BATCH_ALPHA_B))
+
+
+def tokens_to_avoid_overfitting(n_params: ArrayLike) -> float | np.ndarray:
+    """Data that keeps the overfitting penalty below about 0.02 nats: D = 5e3 * N**0.74 tokens (Eq. 4.4)."""
+    n = v.positive(n_params, "n_params")
+    return v.scalar_or_array(5e3 * n**0.74)
+
+
+def predicted_compute_exponent(alpha_n: float = KAPLAN_2020.alpha_n, alpha_b: float = CRITICAL_BATCH_ALPHA_B,
+                               alpha_s: float = ALPHA_S) -> float:
+    """alpha_C_min = 1 / (1/alpha_S + 1/alpha_B + 1/alpha_N), the theory behind Eq. 1.7-1.8.
+
+    With the rounded exponents 0.76, 0.21 and 0.076 this is 0.0520; the paper quotes about
+    0.054 (Eq. 6.4) and 0.052 (Eq. B.7), against 0.050 measured (Eq. 1.3).
+    """
+    a_n = float(v.positive(alpha_n, "alpha_n"))
+    a_b = float(v.positive(alpha_b, "alpha_b"))
+    a_s = float(v.positive(alpha_s, "alpha_s"))
+    return 1.0 / (1.0 / a_s + 1.0 / a_b + 1.0 / a_n)

@@ -1,0 +1,64 @@
+"""Published language models: parameters, training tokens, year and source.
+
+Each row names the paper (its key in ``book/references.bib``) and where in it the numbers stand,
+with the status tag from the project's fact sheet: ``V-P`` checked against the paper's full text,
+``V-A`` against its abstract or official page, ``V-S`` seen only in secondary sources.
+Parameter counts are the nominal sizes the papers use in their names (LLaMA "33B" has 32.5B).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .compute import training_flops
+
+
+@dataclass(frozen=True)
+class PublishedModel:
+    """One model as published: ``n_params`` parameters trained on ``n_tokens`` tokens."""
+
+    name: str
+    family: str
+    n_params: float
+    n_tokens: float
+    year: int
+    citation: str
+    where: str
+    status: str
+
+    @property
+    def tokens_per_param(self) -> float:
+        """Training tokens per parameter, D / N."""
+        return self.n_tokens / self.n_params
+
+    @property
+    def training_flops(self) -> float:
+        """Training compute estimated as 6 N D, in FLOPs (not the paper's own count)."""
+        return float(training_flops(self.n_params, self.n_tokens))
+
+
+PUBLISHED_MODELS: tuple[PublishedModel, ...] = (
+    PublishedModel("GPT-3", "GPT-3", 175e9, 300e9, 2020, "brown2020", "Hoffmann et al. 2022, Table 1", "V-P"),
+    PublishedModel("Gopher", "Gopher", 280e9, 300e9, 2021, "rae2021", "Hoffmann et al. 2022, Table 1", "V-P"),
+    PublishedModel("Chinchilla", "Chinchilla", 70e9, 1.4e12, 2022, "hoffmann2022", "Table 1 and abstract", "V-P"),
+    PublishedModel("LLaMA-7B", "LLaMA-1", 7e9, 1.0e12, 2023, "touvron2023a", "Table 2, Fig. 1", "V-P"),
+    PublishedModel("LLaMA-13B", "LLaMA-1", 13e9, 1.0e12, 2023, "touvron2023a", "Table 2, Fig. 1", "V-P"),
+    PublishedModel("LLaMA-33B", "LLaMA-1", 33e9, 1.4e12, 2023, "touvron2023a", "Table 2, Fig. 1", "V-P"),
+    PublishedModel("LLaMA-65B", "LLaMA-1", 65e9, 1.4e12, 2023, "touvron2023a", "Table 2, Fig. 1", "V-P"),
+    PublishedModel("Llama 2 7B", "LLaMA-2", 7e9, 2.0e12, 2023, "touvron2023b", "abstract and model card", "V-A"),
+    PublishedModel("Llama 2 13B", "LLaMA-2", 13e9, 2.0e12, 2023, "touvron2023b", "abstract and model card", "V-A"),
+    PublishedModel("Llama 2 70B", "LLaMA-2", 70e9, 2.0e12, 2023, "touvron2023b", "abstract and model card", "V-A"),
+    PublishedModel("Llama 3 8B", "Llama 3", 8e9, 15e12, 2024, "dubey2024", "\"over 15T tokens\" (Meta)", "V-S"),
+    PublishedModel("Llama 3 70B", "Llama 3", 70e9, 15e12, 2024, "dubey2024", "\"over 15T tokens\" (Meta)", "V-S"),
+)
+
+
+def get_model(name: str) -> PublishedModel:
+    """The published model called ``name`` (as in :data:`PUBLISHED_MODELS`), or a ``KeyError`` listing the names."""
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a string, got {name!r}")
+    for model in PUBLISHED_MODELS:
+        if model.name.lower() == name.lower():
+            return model
+    known = ", ".join(m.name for m in PUBLISHED_MODELS)
+    raise KeyError(f"no published model called {name!r}; known models: {known}")
