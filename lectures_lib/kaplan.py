@@ -51,6 +51,11 @@ class KaplanJointLaw:
         inner = (self.n_c / n) ** (self.alpha_n / self.alpha_d) + self.d_c / d
         return v.scalar_or_array(inner**self.alpha_d)
 
+    def converged_loss(self, n_params: ArrayLike) -> float | np.ndarray:
+        """The limit of :meth:`loss` for unlimited data, (N_c / N)**alpha_n, in nats per token."""
+        n = v.positive(n_params, "n_params")
+        return v.scalar_or_array((self.n_c / n) ** self.alpha_n)
+
 
 @dataclass(frozen=True)
 class KaplanFrontier:
