@@ -8,11 +8,10 @@ so a student never sees a silent NaN or a traceback from deep inside numpy.
 from __future__ import annotations
 
 import numbers
-from typing import Union
 
 import numpy as np
 
-ArrayLike = Union[float, int, np.ndarray, list, tuple]
+ArrayLike = float | int | np.ndarray | list | tuple
 
 
 def as_float_array(value: object, name: str) -> np.ndarray:

@@ -118,7 +118,9 @@ def pf_days_to_flops(pf_days: ArrayLike) -> float | np.ndarray:
     return v.scalar_or_array(v.positive(pf_days, "pf_days") * PF_DAY_FLOPS)
 
 
-def allocation_for_ratio(flops: ArrayLike, tokens_per_param: ArrayLike) -> tuple[float | np.ndarray, float | np.ndarray]:
+def allocation_for_ratio(
+    flops: ArrayLike, tokens_per_param: ArrayLike
+) -> tuple[float | np.ndarray, float | np.ndarray]:
     """Split a training budget at a fixed tokens-per-parameter ratio r under C = 6 N D.
 
     Returns ``(n_params, n_tokens)`` with N = sqrt(C / (6 r)) and D = r N. With r = 20 this is the

@@ -175,12 +175,14 @@ def explore_kaplan_frontier(pf_days: float = 3.65e3) -> "ipywidgets.Widget":
     import ipywidgets as widgets
 
     low, high = KAPLAN_EXPLORER_RANGE
+    step = 0.1  # in decades; the start value is snapped to this grid so the readout and the plot agree
+    exponent = np.log10(float(v.in_range(pf_days, "pf_days", low, high)))
     slider = widgets.FloatLogSlider(
-        value=float(v.in_range(pf_days, "pf_days", low, high)),
+        value=float(10 ** (np.round(exponent / step) * step)),
         base=10,
         min=np.log10(low),
         max=np.log10(high),
-        step=0.25,
+        step=step,
         description="PF-days",
         readout_format=".3g",
         continuous_update=True,

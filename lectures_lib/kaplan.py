@@ -110,7 +110,10 @@ def loss_vs_params(n_params: ArrayLike, law: KaplanLaws = KAPLAN_2020) -> float 
 
 
 def loss_vs_data(n_tokens: ArrayLike, law: KaplanLaws = KAPLAN_2020) -> float | np.ndarray:
-    """L(D) = (D_c / D)**alpha_D, in nats per token: a large model trained on ``n_tokens`` with early stopping (Eq. 1.2)."""
+    """L(D) = (D_c / D)**alpha_D, in nats per token (Eq. 1.2).
+
+    For a large model trained on ``n_tokens`` tokens with early stopping.
+    """
     d = v.positive(n_tokens, "n_tokens")
     return v.scalar_or_array((law.d_c / d) ** law.alpha_d)
 

@@ -9,6 +9,19 @@
   var base = me.src.substring(0, me.src.lastIndexOf("/") + 1);
   window.__jupyter_widgets_assets_path__ = base + "html-manager/dist/";
   me.setAttribute("data-jupyter-widgets-cdn", base + "npm/");
+  // Each bundled module takes its asset URL from the folder RequireJS resolves its name to; without
+  // these paths that folder is relative to the page, and the icon fonts 404. A global `require`
+  // defined before RequireJS loads is read by it as its configuration.
+  var dist = base + "html-manager/dist/";
+  window.require = {
+    paths: {
+      "@jupyter-widgets/base": dist + "base",
+      "@jupyter-widgets/controls": dist + "controls",
+      "@jupyter-widgets/output": dist + "output",
+      "@jupyter-widgets/html-manager": dist + "html-manager",
+      "@jupyter-widgets/html-manager/dist/libembed-amd": dist + "libembed-amd"
+    }
+  };
 
   function addHub(mj) {
     if (!mj || typeof mj !== "object" || mj.Hub) return;

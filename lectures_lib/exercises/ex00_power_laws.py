@@ -28,11 +28,12 @@ def _reference_fit() -> PowerLaw:
 def _random_sizes(rng: np.random.Generator) -> list[tuple]:
     n = 10 ** rng.uniform(6, 12, size=5)
     d = 10 ** rng.uniform(8, 13, size=5)
-    return [(float(a), float(b)) for a, b in zip(n, d)] + [(n, d)]
+    return [(float(a), float(b)) for a, b in zip(n, d, strict=True)] + [(n, d)]
 
 
 def _random_shapes(rng: np.random.Generator) -> list[tuple]:
-    return [(int(layers), int(width)) for layers, width in zip(rng.integers(1, 128, 5), rng.integers(64, 16384, 5))]
+    layers, widths = rng.integers(1, 128, 5), rng.integers(64, 16384, 5)
+    return [(int(n_layers), int(width)) for n_layers, width in zip(layers, widths, strict=True)]
 
 
 EXERCISE = Exercise(

@@ -34,7 +34,7 @@ def _random_params(rng: np.random.Generator) -> list[tuple]:
 def _random_params_tokens(rng: np.random.Generator) -> list[tuple]:
     n = 10 ** rng.uniform(6, 12, size=5)
     d = 10 ** rng.uniform(7, 13, size=5)
-    return [(float(a), float(b)) for a, b in zip(n, d)]
+    return [(float(a), float(b)) for a, b in zip(n, d, strict=True)]
 
 
 def _gpt3_pf_days() -> float:

@@ -1,4 +1,6 @@
-"""Serve MathJax, RequireJS and the Jupyter widget manager from the book itself.
+"""Sphinx tweaks of the course book: every page works offline and loads without console errors.
+
+1. Offline assets. Serve MathJax, RequireJS and the Jupyter widget manager from the book itself.
 
 By default Sphinx and MyST-NB load these from CDNs, so a reader without network access sees raw
 TeX and empty widget areas. ``make vendor`` unpacks pinned npm packages into ``_vendor/static``;
@@ -8,6 +10,10 @@ message when the folder is missing, instead of quietly falling back to a CDN.
 
 The folder is not ``_static/`` at the book root on purpose: Jupyter Book injects every ``.js``
 file found there into every page.
+
+2. No Thebe. The book does not offer live code on its pages (the launch buttons open Binder or
+Colab instead), but Jupyter Book always loads sphinx-thebe, which declares its configuration twice
+on every page (a console error) and names a CDN. Its scripts are dropped from each page.
 """
 
 from __future__ import annotations
@@ -45,6 +51,18 @@ def _configure(app: Sphinx, config: Config) -> None:
     }
 
 
+def _drop_thebe(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: object) -> None:
+    scripts = context.get("script_files")
+    if scripts is None:
+        return
+    context["script_files"] = [
+        script for script in scripts
+        if "sphinx-thebe" not in str(script)
+        and "THEBE_JS_URL" not in str(getattr(script, "attributes", {}).get("body", ""))
+    ]
+
+
 def setup(app: Sphinx) -> dict:
     app.connect("config-inited", _configure, priority=100)
+    app.connect("html-page-context", _drop_thebe)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}
