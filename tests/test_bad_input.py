@@ -1,0 +1,119 @@
+"""Every public function rejects bad input with a ValueError or TypeError that names the argument."""
+
+import math
+
+import numpy as np
+import pytest
+
+from lectures_lib import compute, kaplan
+from lectures_lib import power_laws as pl
+
+# (function, valid keyword arguments, (argument, bad-value label) pairs that are in fact valid)
+CASES = [
+    (compute.training_flops, {"n_params": 1e9, "n_tokens": 1e10}, set()),
+    (compute.inference_flops, {"n_params": 1e9, "n_tokens": 1e10}, {("n_tokens", "zero")}),
+    (compute.forward_flops_per_token, {"n_params": 1e9, "n_layers": 24, "n_ctx": 1024, "d_attn": 2048}, set()),
+    (compute.transformer_params, {"n_layers": 24, "d_model": 2048, "d_ff": 8192, "d_attn": 2048},
+     {("d_ff", "none"), ("d_attn", "none")}),
+    (compute.embedding_params, {"n_vocab": 50257, "d_model": 768, "n_ctx": 1024}, {("n_ctx", "zero")}),
+    (compute.tokens_per_param, {"n_params": 1e9, "n_tokens": 1e10}, set()),
+    (compute.flops_to_pf_days, {"flops": 1e20}, set()),
+    (compute.pf_days_to_flops, {"pf_days": 1.0}, set()),
+    (compute.allocation_for_ratio, {"flops": 1e21, "tokens_per_param": 20}, set()),
+    (kaplan.loss_vs_params, {"n_params": 1e9}, set()),
+    (kaplan.loss_vs_data, {"n_tokens": 1e10}, set()),
+    (kaplan.loss_vs_compute, {"pf_days": 1.0}, set()),
+    (kaplan.loss, {"n_params": 1e9, "n_tokens": 1e10}, set()),
+    (kaplan.compute_optimal_params, {"pf_days": 1.0}, set()),
+    (kaplan.compute_optimal_tokens, {"pf_days": 1.0}, set()),
+    (kaplan.critical_batch_size, {"loss_nats": 2.0}, set()),
+    (kaplan.tokens_to_avoid_overfitting, {"n_params": 1e9}, set()),
+    (kaplan.predicted_compute_exponent, {"alpha_n": 0.076, "alpha_b": 0.21, "alpha_s": 0.76}, set()),
+    (kaplan.KAPLAN_2020_JOINT.converged_loss, {"n_params": 1e9}, set()),
+    (pl.PowerLaw(2.0, 0.5), {"x": 3.0}, set()),
+]
+
+BAD_VALUES = [
+    ("negative", -1.0, ValueError),
+    ("zero", 0.0, ValueError),
+    ("nan", math.nan, ValueError),
+    ("inf", math.inf, ValueError),
+    ("nan in array", np.array([1.0, np.nan]), ValueError),
+    ("string", "abc", TypeError),
+    ("none", None, TypeError),
+    ("boolean", True, TypeError),
+    ("empty array", np.array([]), ValueError),
+    ("list of strings", ["a", "b"], TypeError),
+]
+
+
+def _ids():
+    for function, kwargs, allowed in CASES:
+        for arg in kwargs:
+            for label, value, error in BAD_VALUES:
+                if (arg, label) in allowed:
+                    continue
+                name = getattr(function, "__name__", type(function).__name__)
+                yield pytest.param(function, kwargs, arg, value, error, id=f"{name}-{arg}-{label}")
+
+
+@pytest.mark.parametrize("function, kwargs, arg, value, error", list(_ids()))
+def test_bad_argument_is_named(function, kwargs, arg, value, error):
+    bad = dict(kwargs, **{arg: value})
+    with pytest.raises(error, match=arg):
+        function(**bad)
+
+
+@pytest.mark.parametrize("function, kwargs, allowed", CASES)
+def test_valid_arguments_give_finite_results(function, kwargs, allowed):
+    result = function(**kwargs)
+    assert np.all(np.isfinite(result))
+
+
+def test_dense_layer_needs_whole_numbers():
+    with pytest.raises(TypeError, match="n_inputs"):
+        compute.dense_layer_params(4.5, 3)
+    with pytest.raises(ValueError, match="n_outputs"):
+        compute.dense_layer_params(4, 0)
+    with pytest.raises(TypeError, match="bias"):
+        compute.dense_layer_params(4, 3, bias="yes")
+
+
+@pytest.mark.parametrize("field, value, error", [
+    ("coefficient", 0.0, ValueError), ("coefficient", "a", TypeError), ("exponent", math.nan, ValueError),
+    ("floor", -1.0, ValueError),
+])
+def test_power_law_fields(field, value, error):
+    kwargs = {"coefficient": 1.0, "exponent": 0.5, "floor": 0.0, field: value}
+    with pytest.raises(error, match=field):
+        pl.PowerLaw(**kwargs)
+
+
+@pytest.mark.parametrize("fit", [pl.fit_power_law, pl.fit_power_law_with_floor, pl.loglog_slope])
+@pytest.mark.parametrize("x, y, error, name", [
+    ([1.0, 2.0, -3.0, 4.0], [1.0, 2.0, 3.0, 4.0], ValueError, "x"),
+    ([1.0, 2.0, 3.0, 4.0], [1.0, 0.0, 3.0, 4.0], ValueError, "y"),
+    ([1.0, 2.0, 3.0, 4.0], [1.0, np.nan, 3.0, 4.0], ValueError, "y"),
+    ([[1.0, 2.0], [3.0, 4.0]], [[1.0, 2.0], [3.0, 4.0]], ValueError, "one-dimensional"),
+    ([1.0, 2.0, 3.0, 4.0, 5.0], [1.0, 2.0, 3.0, 4.0], ValueError, "same shape"),
+    ("abcd", [1.0, 2.0, 3.0, 4.0], TypeError, "x"),
+    ([], [], ValueError, "x"),
+])
+def test_fits_reject_bad_data(fit, x, y, error, name):
+    with pytest.raises(error, match=name):
+        fit(x, y)
+
+
+def test_simulation_arguments():
+    law = pl.PowerLaw(1.0, 0.5)
+    with pytest.raises(ValueError, match="relative_noise"):
+        pl.simulate_power_law(law, [1.0, 2.0], relative_noise=-0.1)
+    with pytest.raises(TypeError, match="seed"):
+        pl.simulate_power_law(law, [1.0, 2.0], seed=1.5)
+
+
+def test_explorer_budget_out_of_range():
+    from lectures_lib.explorers import plot_kaplan_frontier
+
+    with pytest.raises(ValueError, match="pf_days"):
+        plot_kaplan_frontier(1e9)
