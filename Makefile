@@ -56,8 +56,11 @@ book: venv vendor
 rebuild: venv vendor
 	$(BIN)/jupyter-book build . -W -n --keep-going --all
 
+# Unit, exercise, book and website tests (the website test builds the book itself with -W -n and
+# drives Chromium over every page), then every notebook under nbval.
 test: venv vendor lint
-	$(BIN)/python -m pytest tests -n 2 -q
+	$(BIN)/python -m lectures_lib.grading release --check
+	$(BIN)/python -m pytest tests -n 2 --dist loadfile -q
 	$(BIN)/python -m pytest notebooks $(PYTEST_NB) -q
 
 lint: venv

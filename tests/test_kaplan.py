@@ -8,11 +8,13 @@ from lectures_lib import compute, kaplan
 
 def test_published_constants():  # Eq. 1.1-1.3, Table 2, Table 6 [V-P]
     k = kaplan.KAPLAN_2020
-    assert (k.alpha_n, k.n_c, k.alpha_d, k.d_c, k.alpha_c_min, k.c_min_c) == (0.076, 8.8e13, 0.095, 5.4e13, 0.050, 3.1e8)
+    constants = (k.alpha_n, k.n_c, k.alpha_d, k.d_c, k.alpha_c_min, k.c_min_c)
+    assert constants == (0.076, 8.8e13, 0.095, 5.4e13, 0.050, 3.1e8)
     j = kaplan.KAPLAN_2020_JOINT
     assert (j.alpha_n, j.alpha_d, j.n_c, j.d_c) == (0.076, 0.103, 6.4e13, 1.8e13)
     f = kaplan.KAPLAN_2020_FRONTIER
-    assert (f.params_coefficient, f.params_exponent, f.tokens_coefficient, f.tokens_exponent) == (1.3e9, 0.73, 2e10, 0.27)
+    frontier = (f.params_coefficient, f.params_exponent, f.tokens_coefficient, f.tokens_exponent)
+    assert frontier == (1.3e9, 0.73, 2e10, 0.27)
 
 
 def test_loss_vs_params_worked_values():  # REFERENCE [D]: 1e8 -> 2.830, 1e9 -> 2.376, 1e10 -> 1.994

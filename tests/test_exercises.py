@@ -1,0 +1,200 @@
+"""The exercise format: visible checks, hidden checks, and student copies released from the sources."""
+
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+from lectures_lib.exercises import EXERCISES, NOT_ATTEMPTED
+from lectures_lib.exercises import ex00_power_laws as ex00
+from lectures_lib.grading import ReleaseError, make_student_copy, release_all, stale_copies
+from lectures_lib.grading.__main__ import main as grading_main
+from lectures_lib.grading.release import SOLUTION_TAG, strip_solutions
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCES = ROOT / "notebooks" / "exercises" / "source"
+COPIES = ROOT / "notebooks" / "exercises"
+
+
+def _unimplemented(*args):
+    raise NotImplementedError
+
+
+# -- visible checks ---------------------------------------------------------------------------------
+def test_correct_function_passes(capsys):
+    assert ex00.check("q1", lambda n, d: 6 * n * d) == "correct"
+    assert "correct" in capsys.readouterr().out
+
+
+def test_placeholders_are_not_attempted():
+    assert ex00.check("q1", _unimplemented) == NOT_ATTEMPTED
+    assert ex00.check("q3", ...) == NOT_ATTEMPTED
+    assert ex00.check("q3", None) == NOT_ATTEMPTED
+
+
+def test_wrong_function_says_what_is_wrong():
+    with pytest.raises(AssertionError, match=r"training_flops\(1.75e\+11, 3e\+11\) returned 1.05e\+23"):
+        ex00.check("q1", lambda n, d: 2 * n * d)
+
+
+def test_wrong_value_does_not_reveal_the_answer():
+    with pytest.raises(AssertionError) as info:
+        ex00.check("q3", 1000.0)
+    assert "1.04858e+06" not in str(info.value) and "1048576" not in str(info.value)
+    assert "times the right answer" in str(info.value)
+
+
+def test_value_of_wrong_type_is_a_failure_not_a_crash():
+    with pytest.raises(AssertionError):
+        ex00.check("q3", "a million")
+    with pytest.raises(AssertionError, match="must be a function"):
+        ex00.check("q1", 42)
+
+
+def test_hidden_check_catches_a_hard_coded_answer():
+    table = {(175e9, 300e9): 3.15e23, (70e9, 1.4e12): 5.88e23}
+
+    def hard_coded(n, d):
+        if isinstance(n, np.ndarray):
+            return 6 * n * d
+        return table.get((n, d), 0.0)
+
+    assert ex00.check("q1", hard_coded) == "correct"
+    with pytest.raises(AssertionError, match="not shown"):
+        ex00.hidden_check("q1", hard_coded, seed=1)
+
+
+def test_every_question_has_a_reference_and_visible_cases():
+    for exercise in EXERCISES.values():
+        assert exercise.max_points >= 4
+        assert len(exercise.questions) >= 4
+        for question in exercise.questions:
+            if question.kind == "function":
+                assert question.visible_cases and question.hidden_inputs is not None
+                for args in question.visible_cases:
+                    assert np.all(np.isfinite(question.expected(*args)))
+            else:
+                assert np.isfinite(question.expected())
+
+
+def test_unknown_question():
+    with pytest.raises(KeyError, match="q9"):
+        ex00.check("q9", 1.0)
+
+
+# -- release ----------------------------------------------------------------------------------------
+def test_student_copies_are_up_to_date():
+    stale = stale_copies(release_all(SOURCES, COPIES))
+    assert not stale, f"run `make release`: {stale}"
+    assert grading_main(["release", "--check"]) == 0
+
+
+def test_every_source_has_a_student_copy_and_an_exercise_module():
+    sources = sorted(p.stem for p in SOURCES.glob("*.ipynb"))
+    assert sources == sorted(p.stem for p in COPIES.glob("*.ipynb"))
+    assert sources == sorted(EXERCISES)
+
+
+def _solution_lines(source: Path) -> list[str]:
+    nb = nbformat.read(source, as_version=4)
+    lines = []
+    for cell in nb.cells:
+        tags = cell.metadata.get("tags", [])
+        if SOLUTION_TAG in tags:
+            lines += [line.strip() for line in strip_solutions(cell.source)[1]]
+        if "hidden-test" in tags:
+            lines += [line.strip() for line in cell.source.splitlines()]
+    return [line for line in lines if line]
+
+
+@pytest.mark.parametrize("source", sorted(SOURCES.glob("*.ipynb")), ids=lambda p: p.stem)
+def test_student_copy_contains_no_solution(source):
+    copy_text = (COPIES / source.name).read_text()
+    student = nbformat.reads(copy_text, as_version=4)
+    cell_lines = {line.strip() for cell in student.cells for line in cell.source.splitlines()}
+    assert "BEGIN SOLUTION" not in copy_text and "END SOLUTION" not in copy_text
+    for line in _solution_lines(source):
+        assert line not in cell_lines, f"solution line in the student copy: {line!r}"
+    assert all(not cell.get("outputs") for cell in student.cells if cell.cell_type == "code")
+    assert "hidden-test" not in copy_text
+
+
+@pytest.mark.parametrize("source", sorted(SOURCES.glob("*.ipynb")), ids=lambda p: p.stem)
+def test_answer_cells_keep_their_ids(source):
+    nb = nbformat.read(source, as_version=4)
+    student = nbformat.read(COPIES / source.name, as_version=4)
+    answers = [c.id for c in nb.cells if SOLUTION_TAG in c.metadata.get("tags", [])]
+    assert student.metadata["lectures_lib"]["answer_cells"] == answers
+    assert student.metadata["lectures_lib"]["exercise"] == source.stem
+    assert set(answers) <= {c.id for c in student.cells}
+
+
+def _notebook(*cells):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = list(cells)
+    return nb
+
+
+def _cell(source, tags=(), cid=None):
+    cell = nbformat.v4.new_code_cell(source)
+    cell.metadata["tags"] = list(tags)
+    if cid:
+        cell.id = cid
+    return cell
+
+
+def test_stub_replaces_the_region_at_its_indentation():
+    source = "def f(x):\n    # BEGIN SOLUTION\n    return 2 * x\n    # END SOLUTION\n"
+    new, removed = strip_solutions(source)
+    assert new == 'def f(x):\n    raise NotImplementedError("write your answer here")'
+    assert removed == ["    return 2 * x"]
+    new, _ = strip_solutions("# BEGIN SOLUTION: y = ...\ny = 3\n# END SOLUTION")
+    assert new == "y = ..."
+
+
+@pytest.mark.parametrize("source, message", [
+    ("# BEGIN SOLUTION\nx = 1\n", "never closed"),
+    ("x = 1\n# END SOLUTION\n", "without a BEGIN"),
+    ("# BEGIN SOLUTION\n# BEGIN SOLUTION\n# END SOLUTION\n", "inside another"),
+])
+def test_malformed_regions_are_refused(source, message):
+    with pytest.raises(ReleaseError, match=message):
+        strip_solutions(source)
+
+
+def test_release_refuses_a_leaking_solution():
+    # the solution line also stands in an untagged cell, so the copy would reveal it
+    nb = _notebook(
+        _cell("answer = 6 * n_params * n_tokens", cid="leak"),
+        _cell("# BEGIN SOLUTION: answer = ...\nanswer = 6 * n_params * n_tokens\n# END SOLUTION",
+              tags=[SOLUTION_TAG], cid="q1-answer"),
+    )
+    # a line that appears outside the region in the source is public, so it is not a leak ...
+    make_student_copy(nb, "demo")
+    # ... but a marker left in an untagged cell is refused
+    nb.cells.append(_cell("# END SOLUTION", cid="stray"))
+    with pytest.raises(ReleaseError, match="not tagged"):
+        make_student_copy(nb, "demo")
+
+
+def test_release_refuses_answer_cells_without_ids_or_regions():
+    with pytest.raises(ReleaseError, match="no BEGIN/END"):
+        make_student_copy(_notebook(_cell("x = 1", tags=[SOLUTION_TAG], cid="q1")), "demo")
+    with pytest.raises(ReleaseError, match="no cell is tagged"):
+        make_student_copy(_notebook(_cell("x = 1")), "demo")
+    with pytest.raises(ReleaseError, match="own stable cell id"):
+        make_student_copy(_notebook(
+            _cell("# BEGIN SOLUTION\nx = 1\n# END SOLUTION", tags=[SOLUTION_TAG], cid="same"),
+            _cell("# BEGIN SOLUTION\ny = 1\n# END SOLUTION", tags=[SOLUTION_TAG], cid="same"),
+        ), "demo")
+
+
+def test_release_command_reports_stale_copies(tmp_path, capsys):
+    target = tmp_path / "copies"
+    assert grading_main(["release", "--source", str(SOURCES), "--target", str(target)]) == 0
+    assert grading_main(["release", "--check", "--source", str(SOURCES), "--target", str(target)]) == 0
+    first = sorted(target.glob("*.ipynb"))[0]
+    first.write_text(first.read_text().replace("Question 1", "Question one"))
+    assert grading_main(["release", "--check", "--source", str(SOURCES), "--target", str(target)]) == 1
+    assert "out of date" in capsys.readouterr().err
