@@ -74,7 +74,8 @@ def test_chapter_pattern(path):
     nb = nbformat.read(path, as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
-    assert "lectures_lib" in code[0].source, "the setup cell imports lectures_lib"
+    visible = [c for c in code if "remove-cell" not in c.metadata.get("tags", [])]
+    assert "lectures_lib" in visible[0].source, "the setup cell imports lectures_lib"
     checks = [c for c in code if "assert" in c.source]
     assert checks, "a chapter pins its headline numbers in a check cell"
     for cell in code:
@@ -110,3 +111,12 @@ def test_no_sentence_copied_from_the_lecture():
     result = subprocess.run([sys.executable, str(tool), str(ROOT), str(SHARED / "lecture"), "--n", "10"],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "notebooks").rglob("*.ipynb")), ids=lambda p: p.name)
+def test_colab_cell_installs_this_repository(path):
+    url = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
+    nb = nbformat.read(path, as_version=4)
+    first_code = next(c for c in nb.cells if c.cell_type == "code")
+    assert "google.colab" in first_code.source and f"git+{url}" in first_code.source
+    assert "remove-cell" in first_code.metadata.get("tags", [])
