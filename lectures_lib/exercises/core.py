@@ -36,7 +36,7 @@ def is_placeholder(answer: Any) -> bool:
     return answer is Ellipsis or answer is None
 
 
-def _close(got: Any, expected: Any, rtol: float, atol: float) -> bool:
+def values_close(got: Any, expected: Any, rtol: float, atol: float) -> bool:
     try:
         got_array = np.asarray(got, dtype=float)
     except (TypeError, ValueError):
@@ -47,7 +47,7 @@ def _close(got: Any, expected: Any, rtol: float, atol: float) -> bool:
     return bool(np.allclose(got_array, expected_array, rtol=rtol, atol=atol, equal_nan=False))
 
 
-def _describe(value: Any) -> str:
+def describe(value: Any) -> str:
     if isinstance(value, np.ndarray):
         return np.array2string(value, precision=6)
     if isinstance(value, float):
@@ -103,9 +103,9 @@ class Question:
             raise NotAttempted
         if self.kind == "value":
             expected = self.expected()
-            if _close(answer, expected, self.rtol, self.atol):
+            if values_close(answer, expected, self.rtol, self.atol):
                 return []
-            message = f"{self.answer_name} = {_describe(answer)} is not the expected value"
+            message = f"{self.answer_name} = {describe(answer)} is not the expected value"
             try:
                 ratio = float(np.asarray(answer, dtype=float).ravel()[0] / np.asarray(expected, dtype=float).ravel()[0])
                 message += f" (it is {ratio:.3g} times the right answer)"
@@ -118,9 +118,9 @@ class Question:
         for args in self.visible_cases if cases is None else cases:
             got = _call(answer, args)
             want = self.expected(*args)
-            if not _close(got, want, self.rtol, self.atol):
-                shown = ", ".join(_describe(a) for a in args)
-                problems.append(f"{self.answer_name}({shown}) returned {_describe(got)}, expected {_describe(want)}")
+            if not values_close(got, want, self.rtol, self.atol):
+                shown = ", ".join(describe(a) for a in args)
+                problems.append(f"{self.answer_name}({shown}) returned {describe(got)}, expected {describe(want)}")
         if problems and self.hint:
             problems.append(f"Hint: {self.hint}")
         return problems

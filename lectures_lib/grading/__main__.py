@@ -1,4 +1,8 @@
-"""Command line: ``python -m lectures_lib.grading release [--check]``."""
+"""Command line.
+
+    python -m lectures_lib.grading release [--check]
+    python -m lectures_lib.grading grade SUBMISSIONS_DIR --out OUT_DIR [--exercise ID]
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,38 @@ import argparse
 import sys
 from pathlib import Path
 
+from .grade import Limits, grade_folder
 from .release import ReleaseError, release_all, stale_copies
 
 DEFAULT_SOURCE = Path("notebooks/exercises/source")
 DEFAULT_TARGET = Path("notebooks/exercises")
+
+
+def _grade(args: argparse.Namespace) -> int:
+    for name in ("cell_timeout", "submission_timeout", "workers"):
+        if getattr(args, name) < 1:
+            print(f"--{name.replace('_', '-')} must be at least 1", file=sys.stderr)
+            return 2
+    if args.memory_gb <= 0:
+        print("--memory-gb must be positive", file=sys.stderr)
+        return 2
+    limits = Limits(args.cell_timeout, args.submission_timeout, int(args.memory_gb * 1024**3))
+    try:
+        summary = grade_folder(args.submissions, args.out, args.source, args.exercise, limits, args.workers)
+    except ValueError as error:
+        print(f"grading refused: {error}", file=sys.stderr)
+        return 2
+    counts: dict[str, int] = {}
+    for record in summary.records:
+        counts[record.status] = counts.get(record.status, 0) + 1
+    n = len(summary.records)
+    rate = 60 * n / summary.seconds if summary.seconds else 0.0
+    print(f"run {summary.run_id}: {n} submissions in {summary.seconds:.1f} s ({rate:.0f} per minute)")
+    print("statuses: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    print(f"gradebook: {summary.db_path}")
+    print(f"grades:    {summary.csv_path}")
+    print(f"feedback:  {summary.csv_path.parent / 'feedback'}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,7 +52,20 @@ def main(argv: list[str] | None = None) -> int:
     release.add_argument("--target", type=Path, default=DEFAULT_TARGET, help="folder for the student copies")
     release.add_argument("--check", action="store_true",
                          help="write nothing; exit 1 if any student copy is out of date with its source")
+    grade = commands.add_parser("grade", help="grade a folder of submitted notebooks")
+    grade.add_argument("submissions", type=Path, help="folder of submitted notebooks (any file names)")
+    grade.add_argument("--out", type=Path, required=True, help="folder for gradebook.sqlite, grades.csv, feedback/")
+    grade.add_argument("--source", type=Path, default=DEFAULT_SOURCE, help="folder of instructor sources")
+    grade.add_argument("--exercise", help="accept only this exercise (e.g. 00_power_laws)")
+    grade.add_argument("--cell-timeout", type=int, default=Limits.cell_seconds, help="seconds per cell")
+    grade.add_argument("--submission-timeout", type=int, default=Limits.submission_seconds,
+                       help="seconds per submission, after which its processes are killed")
+    grade.add_argument("--memory-gb", type=float, default=Limits.memory_bytes / 1024**3,
+                       help="address-space limit of a student's kernel, in GiB")
+    grade.add_argument("--workers", type=int, default=2, help="submissions graded at the same time")
     args = parser.parse_args(argv)
+    if args.command == "grade":
+        return _grade(args)
 
     try:
         released = release_all(args.source, args.target)
