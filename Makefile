@@ -13,7 +13,7 @@ WIDGETS := @jupyter-widgets/html-manager@1.0.6
 REQUIREJS := requirejs@2.3.8
 PYTEST_NB := --nbval-lax --nbval-current-env --nbval-cell-timeout=300 -n 2 --dist loadfile
 
-.PHONY: help venv vendor book rebuild test test-unit test-notebooks test-book lint lab serve release benchmark clean
+.PHONY: help venv vendor book rebuild test lint lab serve release grade benchmark clean
 
 help:
 	@echo "make book       create .venv, install, fetch offline assets, build the website into _build/html"
@@ -21,6 +21,7 @@ help:
 	@echo "make lab        JupyterLab with the course environment"
 	@echo "make serve      serve _build/html on http://127.0.0.1:8000"
 	@echo "make release    regenerate the student exercise copies from their sources"
+	@echo "make grade      grade a folder of submissions: make grade SUBMISSIONS=dir OUT=dir [EXERCISE=id]"
 	@echo "make benchmark  print build, test and explorer timings"
 	@echo "make clean      remove the build and the fetched assets"
 
@@ -76,8 +77,14 @@ serve:
 release: venv
 	$(BIN)/python -m lectures_lib.grading release
 
+# make grade SUBMISSIONS=folder/ OUT=folder/ [EXERCISE=00_power_laws]
+grade: venv
+	@test -n "$(SUBMISSIONS)" -a -n "$(OUT)" || { echo "usage: make grade SUBMISSIONS=folder/ OUT=folder/ [EXERCISE=id]"; exit 2; }
+	$(BIN)/python -m lectures_lib.grading grade "$(SUBMISSIONS)" --out "$(OUT)" $(if $(EXERCISE),--exercise $(EXERCISE))
+
 benchmark: venv vendor
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/grading.py
 
 clean:
 	rm -rf _build _vendor

@@ -93,10 +93,16 @@ def run(job: dict, result_path: Path) -> None:
         with client.setup_kernel(preexec_fn=lambda: _limit_memory(limit), cwd=workdir):
             result["kernel_pid"] = getattr(client.km.provisioner, "pid", None) if client.km else None
             _write(result_path, result)
+            consecutive_timeouts = 0
             for index, (role, cell) in enumerate(plan):
+                cell_started = time.monotonic()
                 client.execute_cell(cell, index)
                 errors = _errors(cell)
-                if TIMEOUT_ENAME in errors:
+                # the grader is the only one who interrupts, so an interrupted cell is a timed-out one
+                timed_out = TIMEOUT_ENAME in errors or "KeyboardInterrupt" in errors \
+                    or time.monotonic() - cell_started >= job["cell_timeout"]
+                if timed_out:
+                    errors.append(TIMEOUT_ENAME)
                     result["events"].append({"kind": "timeout", "cell": role})
                 elif "MemoryError" in errors:
                     result["events"].append({"kind": "memory", "cell": role})
@@ -114,6 +120,11 @@ def run(job: dict, result_path: Path) -> None:
                         result["records"][qid] = record
                 cell.outputs = []  # keep the worker small whatever the student printed
                 _write(result_path, result)
+                consecutive_timeouts = consecutive_timeouts + 1 if timed_out else 0
+                if consecutive_timeouts >= 2:  # the interrupt did not stop it: the kernel is stuck
+                    result["events"].append({"kind": "timeout", "cell": "kernel",
+                                             "detail": "the kernel ignored the interrupt"})
+                    break
     except DeadKernelError:
         result["events"].append({"kind": "kernel died"})
     except CellTimeoutError:
