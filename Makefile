@@ -85,6 +85,7 @@ grade: venv
 benchmark: venv vendor
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/grading.py
+	$(BIN)/python benchmarks/chinchilla_fit.py
 
 clean:
 	rm -rf _build _vendor

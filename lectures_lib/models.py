@@ -53,6 +53,10 @@ PUBLISHED_MODELS: tuple[PublishedModel, ...] = (
 )
 
 
+#: MMLU accuracy in percent, 5-shot, from Hoffmann et al. 2022, Table 6 (its abstract rounds Chinchilla to 67.5).
+MMLU_5_SHOT: dict[str, float] = {"Chinchilla": 67.6, "Gopher": 60.0, "GPT-3": 43.9}
+
+
 def get_model(name: str) -> PublishedModel:
     """The published model called ``name`` (as in :data:`PUBLISHED_MODELS`), or a ``KeyError`` listing the names."""
     if not isinstance(name, str):

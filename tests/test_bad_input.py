@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 
+from lectures_lib import chinchilla as ch
 from lectures_lib import compute, kaplan
 from lectures_lib import power_laws as pl
 
@@ -31,6 +32,13 @@ CASES = [
     (kaplan.predicted_compute_exponent, {"alpha_n": 0.076, "alpha_b": 0.21, "alpha_s": 0.76}, set()),
     (kaplan.KAPLAN_2020_JOINT.converged_loss, {"n_params": 1e9}, set()),
     (pl.PowerLaw(2.0, 0.5), {"x": 3.0}, set()),
+    (ch.BESIROGLU_2024.loss, {"n_params": 1e9, "n_tokens": 1e10}, set()),
+    (ch.BESIROGLU_2024.compute_optimal, {"flops": 1e21}, set()),
+    (ch.BESIROGLU_2024.tokens_per_param, {"flops": 1e21}, set()),
+    (ch.BESIROGLU_2024.optimal_loss, {"flops": 1e21}, set()),
+    (ch.BESIROGLU_2024.flops_for_optimal_params, {"n_params": 1e9}, set()),
+    (ch.BESIROGLU_2024.tokens_for_params, {"n_params": 1e9}, set()),
+    (ch.BESIROGLU_2024.params_for_tokens, {"n_tokens": 1e12}, set()),
 ]
 
 BAD_VALUES = [
@@ -117,3 +125,74 @@ def test_explorer_budget_out_of_range():
 
     with pytest.raises(ValueError, match="pf_days"):
         plot_kaplan_frontier(1e9)
+
+
+def _runs(count=12):
+    return ch.simulate_isoflop_runs(ch.BESIROGLU_2024, [1e19, 1e20], sizes_per_budget=count // 2, noise=0.0)[1:]
+
+
+@pytest.mark.parametrize("change, error, name", [
+    (lambda n, d, y: (n[:-1], d, y), ValueError, "same shape"),
+    (lambda n, d, y: (n[:5], d[:5], y[:5]), ValueError, "at least 6"),
+    (lambda n, d, y: (n, -d, y), ValueError, "n_tokens"),
+    (lambda n, d, y: (n, d, np.where(np.arange(y.size) == 2, np.nan, y)), ValueError, "loss"),
+    (lambda n, d, y: (n, d, np.zeros_like(y)), ValueError, "loss"),
+    (lambda n, d, y: (list(map(str, n)), d, y), TypeError, "n_params"),
+    (lambda n, d, y: (n.reshape(2, -1), d, y), ValueError, "one-dimensional"),
+])
+@pytest.mark.parametrize("function", [ch.fit, ch.fit_result, ch.bootstrap], ids=["fit", "fit_result", "bootstrap"])
+def test_fit_rejects_bad_runs(function, change, error, name):
+    with pytest.raises(error, match=name):
+        function(*change(*_runs()))
+
+
+def test_fit_options():
+    n, d, loss = _runs()
+    with pytest.raises(ValueError, match="delta"):
+        ch.fit(n, d, loss, delta=0.0)
+    with pytest.raises(ValueError, match="n_starts"):
+        ch.fit_result(n, d, loss, n_starts=0)
+    with pytest.raises(ValueError, match="reduction"):
+        ch.naive_fit(n, d, loss, (5, 5, 0.5, 0.5, 0.5), "median")
+    with pytest.raises(ValueError, match="start"):
+        ch.naive_fit(n, d, loss, (5, 5, 0.5), "sum")
+    with pytest.raises(ValueError, match="n_resamples"):
+        ch.bootstrap(n, d, loss, n_resamples=0)
+    with pytest.raises(TypeError, match="seed"):
+        ch.bootstrap(n, d, loss, n_resamples=2, seed=0.5)
+
+
+@pytest.mark.parametrize("field", ["E", "A", "B", "alpha", "beta"])
+@pytest.mark.parametrize("value, error", [(0.0, ValueError), (-1.0, ValueError), (math.nan, ValueError),
+                                          ("x", TypeError)])
+def test_law_constants(field, value, error):
+    kwargs = {"E": 1.7, "A": 400.0, "B": 400.0, "alpha": 0.3, "beta": 0.3, field: value}
+    with pytest.raises(error, match=field):
+        ch.ChinchillaLaw(**kwargs)
+
+
+def test_simulators_and_helpers():
+    law = ch.BESIROGLU_2024
+    with pytest.raises(ValueError, match="budgets"):
+        ch.simulate_isoflop_runs(law, [-1.0])
+    with pytest.raises(ValueError, match="noise"):
+        ch.simulate_isoflop_runs(law, [1e20], noise=-0.1)
+    with pytest.raises(TypeError, match="sizes_per_budget"):
+        ch.simulate_isoflop_runs(law, [1e20], sizes_per_budget=2.5)
+    with pytest.raises(ValueError, match="sizes"):
+        ch.simulate_training_curves(law, [0.0], 1e10)
+    with pytest.raises(ValueError, match="n_params"):
+        ch.isoflop_minimum([1e9, 2e9], [2.0, 2.1])
+    with pytest.raises(ValueError, match="flops"):
+        ch.allocation_exponent([1e20, 1e20], [1e9, 2e9])
+    with pytest.raises(ValueError, match="flop_grid"):
+        ch.training_curve_envelope([1e9, 1e9], [1e9, 1e10], [3.0, 2.5], [np.inf])
+
+
+def test_isoflop_explorer_arguments():
+    from lectures_lib.explorers import plot_isoflop
+
+    with pytest.raises(ValueError, match="constants"):
+        plot_isoflop(1e21, "made up")
+    with pytest.raises(ValueError, match="flops"):
+        plot_isoflop(1e30, "Besiroglu et al. 2024 (replication)")

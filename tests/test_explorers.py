@@ -45,3 +45,22 @@ def test_live_explorer_follows_the_slider():
     before = image.value
     slider.value = 10.0
     assert bytes(image.value) != bytes(before) and bytes(image.value).startswith(PNG_SIGNATURE)
+
+
+def test_isoflop_explorer_follows_budget_and_constants():
+    from lectures_lib import chinchilla as ch
+    from lectures_lib.explorers import explore_isoflop, plot_isoflop
+
+    plot = plot_isoflop(1e21, "Besiroglu et al. 2024 (replication)")
+    n_opt, _ = ch.BESIROGLU_2024.compute_optimal(1e21)
+    assert plot.selected_minimum.get_data()[0][0] == pytest.approx(n_opt)
+    plot.update(1e21, "Hoffmann et al. 2022 (rounded, as printed)")
+    assert plot.selected_minimum.get_data()[0][0] == pytest.approx(ch.HOFFMANN_2022.compute_optimal(1e21)[0])
+    assert "tokens per parameter" in plot.readout.get_text()
+    widget = explore_isoflop(1e21)
+    slider, dropdown, image = widget.children
+    before = bytes(image.value)
+    dropdown.value = "Hoffmann et al. 2022 (unrounded)"
+    after_constants = bytes(image.value)
+    slider.value = 1e24
+    assert len({before, after_constants, bytes(image.value)}) == 3

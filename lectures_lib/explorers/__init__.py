@@ -1,0 +1,27 @@
+"""Interactive explorers: a pure ``plot_<thing>(..., ax=None)`` that returns a handle with
+``update(**values)`` and the tuple of artists it moves, and a thin ``explore_<thing>()`` that wraps it
+with widgets.
+
+A handle redraws by moving its artists (``set_data``, ``set_text``), never by building a new figure,
+so one slider step costs one blitted PNG render (:class:`FrameRenderer`). ipywidgets is imported only
+inside the wrappers, so the library imports without it.
+"""
+
+from .chinchilla import ISOFLOP_EXPLORER_RANGE, IsoFlopPlot, explore_isoflop, plot_isoflop
+from .core import ExplorerPlot, FrameRenderer, live_explorer, log_slider
+from .kaplan import KAPLAN_EXPLORER_RANGE, KaplanFrontierPlot, explore_kaplan_frontier, plot_kaplan_frontier
+
+__all__ = [
+    "ExplorerPlot",
+    "ISOFLOP_EXPLORER_RANGE",
+    "IsoFlopPlot",
+    "explore_isoflop",
+    "plot_isoflop",
+    "FrameRenderer",
+    "KAPLAN_EXPLORER_RANGE",
+    "KaplanFrontierPlot",
+    "explore_kaplan_frontier",
+    "live_explorer",
+    "log_slider",
+    "plot_kaplan_frontier",
+]

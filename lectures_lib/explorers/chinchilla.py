@@ -1,0 +1,116 @@
+"""Explorer of compute-optimal training: IsoFLOP curves of a Chinchilla law and their minima."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.text import Text
+
+from .. import _validate as v
+from ..chinchilla import PUBLISHED_LAWS
+from ..plotting import PALETTE, format_count, label_axes, new_axes
+from .core import live_explorer, log_slider
+
+#: Budgets drawn as background IsoFLOP curves, in FLOPs.
+BACKGROUND_BUDGETS: tuple[float, ...] = (1e19, 1e20, 1e21, 1e22, 1e23, 1e24, 1e25)
+#: Range of the budget slider, in FLOPs.
+ISOFLOP_EXPLORER_RANGE: tuple[float, float] = (1e18, 1e26)
+_SIZES = np.logspace(7, 13, 240)
+
+
+def _law(constants: str):
+    if constants not in PUBLISHED_LAWS:
+        raise ValueError(f"constants must be one of {list(PUBLISHED_LAWS)}, got {constants!r}")
+    return PUBLISHED_LAWS[constants]
+
+
+@dataclass
+class IsoFlopPlot:
+    """Handle on the IsoFLOP figure; :meth:`update` changes the budget or the constants."""
+
+    fig: Figure
+    ax: Axes
+    background: list[Line2D]
+    background_minima: Line2D
+    frontier: Line2D
+    selected: Line2D
+    selected_minimum: Line2D
+    readout: Text
+
+    @property
+    def dynamic_artists(self) -> tuple[Artist, ...]:
+        return (*self.background, self.frontier, self.background_minima, self.selected, self.selected_minimum,
+                self.readout)
+
+    def update(self, flops: float, constants: str) -> None:
+        """Show the IsoFLOP curve of ``flops`` FLOPs under the named published ``constants``."""
+        c = float(v.in_range(flops, "flops", *ISOFLOP_EXPLORER_RANGE))
+        law = _law(constants)
+        minima_n, minima_loss = [], []
+        for line, budget in zip(self.background, BACKGROUND_BUDGETS, strict=True):
+            line.set_data(_SIZES, law.loss(_SIZES, budget / (6 * _SIZES)))
+            n_opt, _ = law.compute_optimal(budget)
+            minima_n.append(n_opt)
+            minima_loss.append(law.optimal_loss(budget))
+        self.background_minima.set_data(minima_n, minima_loss)
+        budgets = np.logspace(18, 26, 60)
+        n_path, _ = law.compute_optimal(budgets)
+        self.frontier.set_data(n_path, law.optimal_loss(budgets))
+        self.selected.set_data(_SIZES, law.loss(_SIZES, c / (6 * _SIZES)))
+        n_opt, d_opt = law.compute_optimal(c)
+        loss_opt = law.loss(n_opt, d_opt)
+        self.selected_minimum.set_data([n_opt], [loss_opt])
+        self.readout.set_text(
+            f"{constants}\n"
+            f"budget {c:.2e} FLOPs\n"
+            f"model  {format_count(n_opt)} parameters\n"
+            f"data   {format_count(d_opt)} tokens\n"
+            f"ratio  {d_opt / n_opt:.1f} tokens per parameter\n"
+            f"loss   {loss_opt:.3f} nats/token"
+        )
+
+
+def plot_isoflop(flops: float = 5.76e23, constants: str = "Besiroglu et al. 2024 (replication)",
+                 ax: Axes | None = None) -> IsoFlopPlot:
+    """IsoFLOP curves (loss against model size at fixed compute) of a published Chinchilla law.
+
+    Grey curves are the budgets 1e19 to 1e25 FLOPs with their minima; the dashed line joins the minima
+    of all budgets (the compute-optimal frontier); the coloured curve and dot are the chosen budget.
+    """
+    if ax is None:
+        fig, ax = new_axes((6.6, 4.4))
+    else:
+        fig = ax.figure
+    background = [ax.plot([], [], color=PALETTE["grey"], linewidth=1, alpha=0.6)[0] for _ in BACKGROUND_BUDGETS]
+    (background_minima,) = ax.plot([], [], "o", color=PALETTE["grey"], markersize=4)
+    (frontier,) = ax.plot([], [], "--", color=PALETTE["black"], linewidth=1, label="compute-optimal frontier")
+    (selected,) = ax.plot([], [], color=PALETTE["blue"], linewidth=2.5, label="chosen budget")
+    (selected_minimum,) = ax.plot([], [], "o", color=PALETTE["orange"], markersize=9, markeredgecolor="black",
+                                  label="its optimum")
+    readout = ax.text(0.98, 0.98, "", transform=ax.transAxes, va="top", ha="right", multialignment="left",
+                      family="monospace", fontsize=7.5,
+                      bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.9, "edgecolor": PALETTE["grey"]})
+    label_axes(ax, "parameters N (log scale)", "predicted loss (nats/token)")
+    ax.set_xscale("log")
+    ax.set_xlim(_SIZES[0], _SIZES[-1])
+    ax.set_ylim(1.6, 4.0)
+    ax.legend(loc="lower left", fontsize=8)
+    plot = IsoFlopPlot(fig, ax, background, background_minima, frontier, selected, selected_minimum, readout)
+    plot.update(flops, constants)
+    return plot
+
+
+def explore_isoflop(flops: float = 5.76e23, constants: str = "Besiroglu et al. 2024 (replication)"):
+    """A budget slider (FLOPs, log scale) and a choice of published constants over the IsoFLOP curves."""
+    import ipywidgets as widgets
+
+    slider = log_slider(flops, *ISOFLOP_EXPLORER_RANGE, step=0.25, description="budget (FLOPs)", name="flops")
+    dropdown = widgets.Dropdown(options=list(PUBLISHED_LAWS), value=_law(constants) and constants,
+                                description="constants", style={"description_width": "initial"},
+                                layout=widgets.Layout(width="520px"))
+    return live_explorer(plot_isoflop(slider.value, constants), {"flops": slider, "constants": dropdown})

@@ -1,0 +1,148 @@
+"""lectures_lib.chinchilla against Hoffmann et al. 2022 and Besiroglu et al. 2024 (../shared/REFERENCE.md)."""
+
+import numpy as np
+import pytest
+
+from lectures_lib import chinchilla as ch
+
+R, U, B = ch.HOFFMANN_2022, ch.HOFFMANN_2022_UNROUNDED, ch.BESIROGLU_2024
+
+
+def test_published_constants():
+    assert (R.E, R.A, R.B, R.alpha, R.beta) == (1.69, 406.4, 410.7, 0.34, 0.28)  # Eq. 10 [V-P]
+    assert U.E == pytest.approx(1.6934, abs=1e-4) and U.A == pytest.approx(406.40, abs=0.01)  # TeX [V-C]
+    assert U.B == pytest.approx(410.72, abs=0.01) and (U.alpha, U.beta) == (0.33917084, 0.2849083)
+    assert (B.E, B.A, B.B, B.alpha, B.beta) == (1.8172, 482.01, 2085.43, 0.3478, 0.3658)  # [V-C]
+
+
+@pytest.mark.parametrize("law, G, a, n_1e21, d_1e21, ratio_gopher", [  # REFERENCE section 2d [D]
+    (R, 1.345, 0.4516, 1.82e9, 9.14e10, 92.6),
+    (U, 1.300, 0.4565, 2.22e9, 7.52e10, 58.9),
+    (B, 0.1196, 0.5126, 2.78e9, 6.00e10, 18.4),
+])
+def test_frontier_values(law, G, a, n_1e21, d_1e21, ratio_gopher):
+    assert law.G == pytest.approx(G, abs=1e-3) and law.a == pytest.approx(a, abs=1e-4)
+    n, d = law.compute_optimal(1e21)
+    assert n == pytest.approx(n_1e21, rel=3e-3) and d == pytest.approx(d_1e21, rel=3e-3)
+    assert law.tokens_per_param(ch.GOPHER_FLOPS) == pytest.approx(ratio_gopher, abs=0.05)
+    assert law.a + law.b == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("law", [R, U, B])
+def test_closed_form_is_the_minimum(law):
+    for budget in (1e19, 1e22, 1e25):
+        n_opt, d_opt = law.compute_optimal(budget)
+        assert 6 * n_opt * d_opt == pytest.approx(budget)
+        sizes = n_opt * np.logspace(-0.5, 0.5, 100_001)
+        brute = sizes[np.argmin(law.loss(sizes, budget / (6 * sizes)))]
+        assert brute == pytest.approx(n_opt, rel=1e-4)
+
+
+def test_inverse_helpers():
+    n = 70e9
+    c = B.flops_for_optimal_params(n)
+    assert B.compute_optimal(c)[0] == pytest.approx(n)
+    assert B.params_for_tokens(B.tokens_for_params(n)) == pytest.approx(n)
+
+
+def test_compute_optimal_is_vectorised():
+    n, d = B.compute_optimal(np.array([1e20, 1e22]))
+    assert n.shape == (2,) and d.shape == (2,)
+
+
+def test_table3_is_about_20_tokens_per_parameter():  # Hoffmann et al. 2022, Table 3 [V-P]
+    for n, flops, d in ch.HOFFMANN_2022_TABLE3:
+        assert 19.9 <= d / n <= 22.5
+        if flops != ch.GOPHER_FLOPS:
+            assert 6 * n * d == pytest.approx(flops, rel=0.01)
+
+
+def test_table2():  # [V-P]
+    assert ch.HOFFMANN_2022_TABLE2["Approach 3 (parametric fit)"]["a_interval"] == (0.454, 0.455)
+    assert ch.HOFFMANN_2022_TABLE2["Kaplan et al. (2020)"]["a"] == 0.73
+
+
+def _isoflop(law, noise, seed=1):
+    budgets = np.logspace(np.log10(6e18), np.log10(3e21), 9)
+    return ch.simulate_isoflop_runs(law, budgets, sizes_per_budget=28, noise=noise, seed=seed)
+
+
+@pytest.mark.parametrize("law", [R, U, B])
+def test_fit_recovers_a_noiseless_law(law):
+    _, n, d, loss = _isoflop(law, 0.0)
+    fitted = ch.fit(n, d, loss)
+    for name in ("E", "A", "B", "alpha", "beta"):
+        assert getattr(fitted, name) == pytest.approx(getattr(law, name), rel=1e-4), name
+
+
+def test_fit_reaches_the_grid_procedure_objective_on_a_subset():
+    # the full 4,500-start comparison is benchmarks/chinchilla_fit.py; here a 36-start slice of the grid
+    _, n, d, loss = _isoflop(B, 0.01, seed=5)
+    ours = ch.fit_result(n, d, loss)
+    log_n, log_d, log_loss = np.log(n), np.log(d), np.log(loss)
+    best = min(ch._minimise(np.array([a, b, e, 0.5, 0.5]), log_n, log_d, log_loss, ch.HUBER_DELTA).fun
+               for a in (0, 5, 10, 15, 20, 25) for b in (0, 5, 10, 15, 20, 25) for e in (0.5,))
+    assert ours.objective <= best * (1 + 1e-9)
+
+
+def test_gradient_of_the_objective():
+    _, n, d, loss = _isoflop(B, 0.01)
+    theta = np.array([6.0, 7.0, 0.6, 0.35, 0.36])
+    args = (np.log(n), np.log(d), np.log(loss))
+    value, gradient = ch.huber_objective(theta, *args)
+    for i in range(5):
+        step = np.zeros(5)
+        step[i] = 1e-6
+        numeric = (ch.huber_objective(theta + step, *args)[0] - ch.huber_objective(theta - step, *args)[0]) / 2e-6
+        assert gradient[i] == pytest.approx(numeric, rel=1e-4, abs=1e-3)
+
+
+def test_mean_reduction_stops_early():
+    _, n, d, loss = _isoflop(B, 0.01, seed=3)
+    best = ch.fit_result(n, d, loss).objective
+    summed = ch.naive_fit(n, d, loss, (10, 10, 0.0, 0.5, 0.5), "sum")
+    averaged = ch.naive_fit(n, d, loss, (10, 10, 0.0, 0.5, 0.5), "mean")
+    assert summed.objective < 1.01 * best < averaged.objective
+
+
+def test_bootstrap_intervals():
+    _, n, d, loss = _isoflop(B, 0.01)
+    boot = ch.bootstrap(n, d, loss, n_resamples=50, seed=1)
+    low, high = boot.interval("a", 0.8)
+    assert low < B.a + 0.02 and high > B.a - 0.02 and high - low < 0.05
+    assert boot.samples.shape == (50, 5) and len(boot.laws()) == 50
+    with pytest.raises(ValueError, match="name"):
+        boot.values("gamma")
+    with pytest.raises(ValueError, match="level"):
+        boot.interval("a", 1.5)
+
+
+def test_isoflop_minimum_of_an_exact_parabola():
+    n = np.logspace(8, 10, 9)
+    loss = 2.0 + 0.05 * (np.log(n) - np.log(1e9)) ** 2
+    n_opt, loss_opt = ch.isoflop_minimum(n, loss)
+    assert n_opt == pytest.approx(1e9) and loss_opt == pytest.approx(2.0)
+    with pytest.raises(ValueError, match="curve upwards"):
+        ch.isoflop_minimum(n, 3.0 - 0.05 * (np.log(n) - np.log(1e9)) ** 2)
+
+
+def test_isoflop_frontier_recovers_the_exponent():
+    c, n, d, loss = _isoflop(B, 0.0)
+    budgets, n_opt = ch.isoflop_frontier(c, n, loss)
+    assert ch.allocation_exponent(budgets, n_opt)[0] == pytest.approx(B.a, abs=0.01)
+
+
+def test_envelope_recovers_the_exponent():
+    sizes = np.logspace(np.log10(7e7), np.log10(1.6e10), 30)
+    n, d, loss = ch.simulate_training_curves(B, sizes, 40 * sizes, points=80)
+    c, best = ch.training_curve_envelope(n, d, loss, np.logspace(18, 22, 500))
+    assert ch.allocation_exponent(c, best)[0] == pytest.approx(B.a, abs=0.02)
+
+
+def test_simulation_is_seeded():
+    a = ch.simulate_isoflop_runs(B, [1e20], noise=0.01, seed=4)
+    b = ch.simulate_isoflop_runs(B, [1e20], noise=0.01, seed=4)
+    for x, y in zip(a, b, strict=True):
+        np.testing.assert_array_equal(x, y)
+    c, n, d, _ = a
+    np.testing.assert_allclose(6 * n * d, c)
