@@ -86,6 +86,7 @@ benchmark: venv vendor
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/grading.py
 	$(BIN)/python benchmarks/chinchilla_fit.py
+	$(BIN)/python benchmarks/lifetime.py
 
 clean:
 	rm -rf _build _vendor

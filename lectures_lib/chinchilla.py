@@ -84,6 +84,18 @@ class ChinchillaLaw:
         n, d = self.compute_optimal(flops)
         return self.loss(n, d)
 
+    def flops_for_loss(self, loss: ArrayLike) -> float | np.ndarray:
+        """The smallest budget, in FLOPs, whose compute-optimal model reaches ``loss`` (which must exceed E).
+
+        Inverts L*(C) = E + K (C/6)**(-alpha beta / (alpha + beta)), K = A G**-alpha + B G**beta.
+        """
+        ell = v.finite(loss, "loss")
+        if (ell <= self.E).any():
+            raise ValueError(f"loss must be above the irreducible loss E = {self.E:g}, got {ell.min():g}")
+        k = self.A * self.G ** (-self.alpha) + self.B * self.G**self.beta
+        exponent = -(self.alpha + self.beta) / (self.alpha * self.beta)
+        return v.scalar_or_array(TRAINING_FLOPS_PER_PARAM_TOKEN * ((ell - self.E) / k) ** exponent)
+
     def flops_for_optimal_params(self, n_params: ArrayLike) -> float | np.ndarray:
         """The budget at which ``n_params`` is the compute-optimal size: C = 6 (N / G)**(1/a)."""
         n = v.positive(n_params, "n_params")

@@ -64,3 +64,22 @@ def test_isoflop_explorer_follows_budget_and_constants():
     after_constants = bytes(image.value)
     slider.value = 1e24
     assert len({before, after_constants, bytes(image.value)}) == 3
+
+
+def test_lifetime_explorer_follows_both_sliders():
+    from lectures_lib import inference as inf
+    from lectures_lib.explorers import explore_lifetime, plot_lifetime
+
+    plot = plot_lifetime(70e9, 1e13)
+    n_star = plot.lifetime_point.get_data()[0][0]
+    assert n_star == pytest.approx(41.55e9, rel=2e-3)
+    assert "saved 11.9%" in plot.readout.get_text()
+    widget = explore_lifetime(70e9, 1e13)
+    quality, usage, image = widget.children
+    frames = {bytes(image.value)}
+    usage.value = 1e15
+    frames.add(bytes(image.value))
+    quality.value = 1e10
+    frames.add(bytes(image.value))
+    assert len(frames) == 3
+    assert inf.lifetime_optimal  # the explorer is built on the library's solver

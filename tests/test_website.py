@@ -63,7 +63,8 @@ def _visible_text(page: Path) -> str:
 def test_every_toc_page_is_built(site):
     for name in ("book/intro", "book/bibliography", "notebooks/00_power_laws", "notebooks/01_kaplan",
                  "notebooks/exercises/00_power_laws", "notebooks/exercises/01_kaplan", "book/instructors",
-                 "notebooks/02_chinchilla", "notebooks/exercises/02_chinchilla"):
+                 "notebooks/02_chinchilla", "notebooks/exercises/02_chinchilla",
+                 "notebooks/03_chinchilla_trap", "notebooks/exercises/03_chinchilla_trap"):
         assert (site / f"{name}.html").is_file(), name
     assert not (site / "notebooks" / "exercises" / "source").exists(), "instructor sources were published"
 

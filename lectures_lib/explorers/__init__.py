@@ -10,6 +10,7 @@ inside the wrappers, so the library imports without it.
 from .chinchilla import ISOFLOP_EXPLORER_RANGE, IsoFlopPlot, explore_isoflop, plot_isoflop
 from .core import ExplorerPlot, FrameRenderer, live_explorer, log_slider
 from .kaplan import KAPLAN_EXPLORER_RANGE, KaplanFrontierPlot, explore_kaplan_frontier, plot_kaplan_frontier
+from .lifetime import INFERENCE_RANGE, QUALITY_RANGE, LifetimePlot, explore_lifetime, plot_lifetime
 
 __all__ = [
     "ExplorerPlot",
@@ -18,7 +19,12 @@ __all__ = [
     "explore_isoflop",
     "plot_isoflop",
     "FrameRenderer",
+    "INFERENCE_RANGE",
     "KAPLAN_EXPLORER_RANGE",
+    "LifetimePlot",
+    "QUALITY_RANGE",
+    "explore_lifetime",
+    "plot_lifetime",
     "KaplanFrontierPlot",
     "explore_kaplan_frontier",
     "live_explorer",

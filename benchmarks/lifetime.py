@@ -1,0 +1,51 @@
+"""Speed and accuracy of the inference-aware optimum (`lectures_lib.inference.lifetime_optimal`).
+
+    python benchmarks/lifetime.py
+
+Prints the median time to solve 1,000 inference budgets at once (target < 50 ms) and the largest
+relative difference from a brute-force scalar search (target <= 1e-6).
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+import numpy as np
+from scipy import optimize
+
+from lectures_lib import inference as inf
+
+LAW = inf.SARDANA_2024
+
+
+def brute_force(target: float, d_inf: float) -> float:
+    reducible = target - LAW.E
+    smallest = np.log((LAW.A / reducible) ** (1 / LAW.alpha))
+
+    def cost(x: float) -> float:
+        n = np.exp(x)
+        d = (LAW.B / (reducible - LAW.A * n**-LAW.alpha)) ** (1 / LAW.beta)
+        return float(np.log(6 * n * d + 2 * n * d_inf))
+
+    result = optimize.minimize_scalar(cost, bounds=(smallest + 1e-12, smallest + 12), method="bounded",
+                                      options={"xatol": 1e-13, "maxiter": 10000})
+    return float(np.exp(result.x))
+
+
+def main() -> None:
+    usage = np.logspace(9, 15, 1000)
+    target = float(LAW.loss(70e9, LAW.tokens_for_params(70e9)))
+    times = []
+    for _ in range(20):
+        start = time.perf_counter()
+        n, _ = inf.lifetime_optimal(LAW, target, usage)
+        times.append(time.perf_counter() - start)
+    print(f"1,000 inference budgets: median {1000 * statistics.median(times):.1f} ms (target < 50 ms)")
+    sample = usage[::50]
+    worst = max(abs(n[i * 50] / brute_force(target, d) - 1) for i, d in enumerate(sample))
+    print(f"largest relative difference from brute force over {len(sample)} budgets: {worst:.1e} (target <= 1e-6)")
+
+
+if __name__ == "__main__":
+    main()

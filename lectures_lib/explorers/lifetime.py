@@ -1,0 +1,104 @@
+"""Explorer of inference-aware scaling: the cheapest model to own for a target quality and a usage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.text import Text
+
+from .. import _validate as v
+from ..inference import SARDANA_2024, lifetime_flops, lifetime_optimal
+from ..plotting import PALETTE, format_count, label_axes, new_axes
+from .core import live_explorer, log_slider
+
+#: Slider ranges: the quality (as the size of a Chinchilla-optimal model) and the lifetime inference tokens.
+QUALITY_RANGE: tuple[float, float] = (1e9, 1e12)
+INFERENCE_RANGE: tuple[float, float] = (1e9, 1e15)
+_LAW = SARDANA_2024
+
+
+@dataclass
+class LifetimePlot:
+    """Handle on the lifetime-cost figure; :meth:`update` sets the quality and the usage."""
+
+    fig: Figure
+    ax: Axes
+    iso_loss: Line2D
+    path: Line2D
+    chinchilla_point: Line2D
+    lifetime_point: Line2D
+    readout: Text
+
+    @property
+    def dynamic_artists(self) -> tuple[Artist, ...]:
+        return (self.iso_loss, self.path, self.chinchilla_point, self.lifetime_point, self.readout)
+
+    def update(self, quality_params: float, inference_tokens: float) -> None:
+        """Target: the loss of a compute-optimal model of ``quality_params``; usage: ``inference_tokens``."""
+        n_ref = float(v.in_range(quality_params, "quality_params", *QUALITY_RANGE))
+        d_inf = float(v.in_range(inference_tokens, "inference_tokens", *INFERENCE_RANGE))
+        d_ref = float(_LAW.tokens_for_params(n_ref))
+        target = float(_LAW.loss(n_ref, d_ref))
+        reducible = target - _LAW.E
+        u = np.linspace(0.02, 0.98, 300)
+        n_curve = (_LAW.A / (u * reducible)) ** (1 / _LAW.alpha)
+        d_curve = (_LAW.B / ((1 - u) * reducible)) ** (1 / _LAW.beta)
+        self.iso_loss.set_data(n_curve, d_curve)
+        usages = np.logspace(np.log10(INFERENCE_RANGE[0]), np.log10(INFERENCE_RANGE[1]), 60)
+        self.path.set_data(*lifetime_optimal(_LAW, target, usages))
+        n_star, d_star = lifetime_optimal(_LAW, target, d_inf)
+        self.chinchilla_point.set_data([n_ref], [d_ref])
+        self.lifetime_point.set_data([n_star], [d_star])
+        cost_ref = lifetime_flops(n_ref, d_ref, d_inf)
+        cost_star = lifetime_flops(n_star, d_star, d_inf)
+        self.readout.set_text(
+            f"target loss {target:.3f} (compute-optimal {format_count(n_ref)})\n"
+            f"usage       {d_inf:.1e} inference tokens\n"
+            f"Chinchilla  {format_count(n_ref):>6} on {format_count(d_ref):>6} tokens\n"
+            f"lifetime    {format_count(n_star):>6} on {format_count(d_star):>6} tokens"
+            f" ({d_star / n_star:,.0f}/param)\n"
+            f"lifetime FLOPs saved {100 * (1 - cost_star / cost_ref):.1f}%"
+        )
+
+
+def plot_lifetime(quality_params: float = 70e9, inference_tokens: float = 1e13, ax: Axes | None = None) -> LifetimePlot:
+    """Model size against training tokens at a fixed target loss (Sardana et al. 2024's law).
+
+    The grey curve holds every (N, D) reaching the target; the dashed line is where the lifetime
+    optimum moves as usage grows; blue marks the Chinchilla-optimal model, orange the cheapest to own.
+    """
+    if ax is None:
+        fig, ax = new_axes((6.6, 4.4))
+    else:
+        fig = ax.figure
+    (iso_loss,) = ax.plot([], [], color=PALETTE["grey"], linewidth=2, label="same loss as the target")
+    (path,) = ax.plot([], [], "--", color=PALETTE["red"], linewidth=2, label="lifetime optimum as usage grows")
+    (chinchilla_point,) = ax.plot([], [], "o", color=PALETTE["blue"], markersize=9, markeredgecolor="black",
+                                  label="compute-optimal (Chinchilla)")
+    (lifetime_point,) = ax.plot([], [], "D", color=PALETTE["orange"], markersize=9, markeredgecolor="black",
+                                label="cheapest over its life")
+    readout = ax.text(0.98, 0.98, "", transform=ax.transAxes, va="top", ha="right", multialignment="left",
+                      family="monospace", fontsize=7.5,
+                      bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.9, "edgecolor": PALETTE["grey"]})
+    label_axes(ax, "parameters N", "training tokens D", loglog=True)
+    ax.set_xlim(1e8, 1e13)
+    ax.set_ylim(1e10, 1e17)
+    ax.legend(loc="lower left", fontsize=8)
+    plot = LifetimePlot(fig, ax, iso_loss, path, chinchilla_point, lifetime_point, readout)
+    plot.update(quality_params, inference_tokens)
+    return plot
+
+
+def explore_lifetime(quality_params: float = 70e9, inference_tokens: float = 1e13):
+    """Sliders for the target quality (as a compute-optimal model size) and the lifetime inference tokens."""
+    quality = log_slider(quality_params, *QUALITY_RANGE, step=0.25, description="quality of a Chinchilla model of",
+                         name="quality_params")
+    usage = log_slider(inference_tokens, *INFERENCE_RANGE, step=0.25, description="lifetime inference tokens",
+                       name="inference_tokens")
+    return live_explorer(plot_lifetime(quality.value, usage.value),
+                         {"quality_params": quality, "inference_tokens": usage})

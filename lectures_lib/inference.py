@@ -1,0 +1,172 @@
+"""Training for the cost of a model's whole life: training plus inference.
+
+Training costs about 6 N D_train FLOPs and serving costs about 2 N FLOPs per token, so a model that
+will serve D_inf tokens costs 6 N D_train + 2 N D_inf over its life. Sardana et al. 2024, "Beyond
+Chinchilla-Optimal: Accounting for Inference in Language Model Scaling Laws" (arXiv 2401.00448,
+Sec. 2, Eq. 3) minimise that total at a fixed target loss under a Chinchilla law; De Vries 2023
+("Go smol or go home") asks how much extra training a smaller model needs to match the
+compute-optimal loss.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _validate as v
+from ._validate import ArrayLike
+from .chinchilla import ChinchillaLaw
+from .compute import INFERENCE_FLOPS_PER_PARAM_TOKEN, TRAINING_FLOPS_PER_PARAM_TOKEN
+
+#: The law Sardana et al. 2024 use (Hoffmann et al.'s A, B, E with alpha = 0.336, beta = 0.283,
+#: following De Vries 2023).
+SARDANA_2024 = ChinchillaLaw(E=1.69, A=406.4, B=410.7, alpha=0.336, beta=0.283)
+
+
+def lifetime_flops(n_params: ArrayLike, train_tokens: ArrayLike, inference_tokens: ArrayLike) -> float | np.ndarray:
+    """Total FLOPs over a model's life: 6 N D_train for training plus 2 N D_inf for serving.
+
+    ``inference_tokens`` counts every token processed or generated after training (prompts and
+    outputs); it may be 0. Sardana et al. 2024, Eq. 3.
+    """
+    n = v.positive(n_params, "n_params")
+    d = v.positive(train_tokens, "train_tokens")
+    d_inf = v.non_negative(inference_tokens, "inference_tokens")
+    return v.scalar_or_array(TRAINING_FLOPS_PER_PARAM_TOKEN * n * d + INFERENCE_FLOPS_PER_PARAM_TOKEN * n * d_inf)
+
+
+def break_even_inference_tokens(train_tokens: ArrayLike) -> float | np.ndarray:
+    """Inference tokens after which serving has cost as much as training: 3 D_train (N cancels)."""
+    d = v.positive(train_tokens, "train_tokens")
+    return v.scalar_or_array(TRAINING_FLOPS_PER_PARAM_TOKEN / INFERENCE_FLOPS_PER_PARAM_TOKEN * d)
+
+
+def _reducible(law: ChinchillaLaw, target_loss: ArrayLike) -> np.ndarray:
+    if not isinstance(law, ChinchillaLaw):
+        raise TypeError(f"law must be a ChinchillaLaw, got {type(law).__name__}")
+    ell = v.finite(target_loss, "target_loss")
+    if (ell <= law.E).any():
+        raise ValueError(
+            f"target_loss must be above the law's irreducible loss E = {law.E:g}: no finite model reaches "
+            f"{ell.min():g}"
+        )
+    return ell - law.E
+
+
+def _size_and_data(law: ChinchillaLaw, reducible: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """N and D whose two penalties are u and 1 - u of the reducible loss."""
+    n = (law.A / (u * reducible)) ** (1.0 / law.alpha)
+    d = (law.B / ((1.0 - u) * reducible)) ** (1.0 / law.beta)
+    return n, d
+
+
+def lifetime_optimal(law: ChinchillaLaw, target_loss: ArrayLike, inference_tokens: ArrayLike
+                     ) -> tuple[float | np.ndarray, float | np.ndarray]:
+    """``(n_params, train_tokens)`` reaching ``target_loss`` with the fewest lifetime FLOPs.
+
+    Minimises 6 N D + 2 N D_inf subject to L(N, D) = target_loss (Sardana et al. 2024, Eq. 3).
+    Writing u for the share of the reducible loss due to model size, the optimum satisfies
+    3 D(u) [(alpha/beta) u/(1 - u) - 1] = D_inf, whose left side rises from 0 to infinity on
+    (beta/(alpha+beta), 1); it is solved by bisection, vectorised over ``inference_tokens`` (and
+    ``target_loss``, which broadcast). With no inference this is the Chinchilla optimum.
+    """
+    reducible = _reducible(law, target_loss)
+    d_inf = v.non_negative(inference_tokens, "inference_tokens")
+    reducible, d_inf = np.broadcast_arrays(reducible, d_inf)
+    ratio = law.alpha / law.beta
+    low = np.full(d_inf.shape, law.beta / (law.alpha + law.beta))
+    high = np.ones(d_inf.shape)
+
+    def excess(u: np.ndarray) -> np.ndarray:
+        _, d = _size_and_data(law, reducible, u)
+        return 3.0 * d * (ratio * u / (1.0 - u) - 1.0) - d_inf
+
+    for _ in range(200):  # halves the bracket to machine precision in u
+        mid = 0.5 * (low + high)
+        positive = excess(mid) > 0
+        high = np.where(positive, mid, high)
+        low = np.where(positive, low, mid)
+        if np.all(high - low <= 4 * np.finfo(float).eps * high):
+            break
+    n, d = _size_and_data(law, reducible, 0.5 * (low + high))
+    return v.scalar_or_array(n), v.scalar_or_array(d)
+
+
+def lifetime_savings(law: ChinchillaLaw, n_params: ArrayLike, inference_tokens: ArrayLike) -> float | np.ndarray:
+    """Fraction of lifetime FLOPs saved by the inference-aware optimum over the compute-optimal model
+    of ``n_params`` parameters (trained on its compute-optimal tokens), at the same loss."""
+    n = v.positive(n_params, "n_params")
+    d = law.tokens_for_params(n)
+    target = law.loss(n, d)
+    d_inf = v.non_negative(inference_tokens, "inference_tokens")
+    n_star, d_star = lifetime_optimal(law, target, d_inf)
+    return v.scalar_or_array(1.0 - np.asarray(lifetime_flops(n_star, d_star, d_inf)) / lifetime_flops(n, d, d_inf))
+
+
+def compute_optimal_equivalent(law: ChinchillaLaw, n_params: ArrayLike, n_tokens: ArrayLike
+                               ) -> tuple[float | np.ndarray, float | np.ndarray, float | np.ndarray]:
+    """Compare a trained model with the compute-optimal run that reaches the same predicted loss.
+
+    Returns ``(equivalent_flops, size_fraction, overhead)``: the budget of that compute-optimal run,
+    the model's size as a fraction of that run's size, and the extra training compute the model
+    spent, 6 N D / equivalent_flops - 1 (0 for a compute-optimal model).
+    """
+    n = v.positive(n_params, "n_params")
+    d = v.positive(n_tokens, "n_tokens")
+    equivalent = np.asarray(law.flops_for_loss(law.loss(n, d)))
+    size_fraction = n / np.asarray(law.compute_optimal(equivalent)[0])
+    overhead = TRAINING_FLOPS_PER_PARAM_TOKEN * n * d / equivalent - 1.0
+    return v.scalar_or_array(equivalent), v.scalar_or_array(size_fraction), v.scalar_or_array(overhead)
+
+
+def critical_size_fraction(law: ChinchillaLaw) -> float:
+    """The smallest model, as a fraction of the compute-optimal size, that can reach the compute-optimal
+    loss at all (with unlimited data): (1 + alpha/beta)**(-1/alpha). Independent of the budget."""
+    if not isinstance(law, ChinchillaLaw):
+        raise TypeError(f"law must be a ChinchillaLaw, got {type(law).__name__}")
+    return float((1.0 + law.alpha / law.beta) ** (-1.0 / law.alpha))
+
+
+def size_overhead(law: ChinchillaLaw, size_fraction: ArrayLike) -> float | np.ndarray:
+    """Extra training compute, as a fraction of the compute-optimal budget, needed to reach the
+    compute-optimal loss with a model ``size_fraction`` times the compute-optimal size.
+
+    With k = size_fraction, the tokens needed grow by [1 + (beta/alpha)(1 - k**-alpha)]**(-1/beta), so
+    the compute grows by k times that (De Vries 2023). The result does not depend on the budget. At or
+    below :func:`critical_size_fraction` no amount of training suffices and the overhead is infinite.
+    Accepts 0 < size_fraction <= 1.
+    """
+    if not isinstance(law, ChinchillaLaw):
+        raise TypeError(f"law must be a ChinchillaLaw, got {type(law).__name__}")
+    k = v.in_range(size_fraction, "size_fraction", 0.0, 1.0, low_open=True)
+    bracket = 1.0 + (law.beta / law.alpha) * (1.0 - k ** (-law.alpha))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        overhead = np.where(bracket > 0, k * np.abs(bracket) ** (-1.0 / law.beta) - 1.0, np.inf)
+    return v.scalar_or_array(overhead)
+
+
+def option_costs(inference_tokens: ArrayLike, n_params: float, *, api_dollars_per_million_tokens: float,
+                 training_dollars_per_exaflop: float, serving_dollars_per_exaflop: float, finetune_tokens: float,
+                 pretrain_tokens: float) -> dict[str, float | np.ndarray]:
+    """Dollar cost of serving ``inference_tokens`` tokens three ways, under stated assumptions.
+
+    * ``"use an API"``: the tokens at ``api_dollars_per_million_tokens``;
+    * ``"fine-tune an open model"``: 6 N D_ft training FLOPs plus 2 N serving FLOPs per token;
+    * ``"pre-train your own"``: 6 N D_pre training FLOPs plus the same serving.
+
+    Compute is priced per 1e18 FLOPs actually delivered, separately for training and for serving
+    (token-by-token generation uses accelerators less efficiently, so its FLOPs cost more). These are
+    teaching assumptions, not market prices: vary them.
+    """
+    d_inf = v.non_negative(inference_tokens, "inference_tokens")
+    n = float(v.positive(n_params, "n_params"))
+    api = float(v.non_negative(api_dollars_per_million_tokens, "api_dollars_per_million_tokens"))
+    train_price = float(v.positive(training_dollars_per_exaflop, "training_dollars_per_exaflop")) / 1e18
+    serve_price = float(v.positive(serving_dollars_per_exaflop, "serving_dollars_per_exaflop")) / 1e18
+    d_ft = float(v.non_negative(finetune_tokens, "finetune_tokens"))
+    d_pre = float(v.positive(pretrain_tokens, "pretrain_tokens"))
+    serving = INFERENCE_FLOPS_PER_PARAM_TOKEN * n * d_inf * serve_price
+    return {
+        "use an API": v.scalar_or_array(api * d_inf / 1e6),
+        "fine-tune an open model": v.scalar_or_array(TRAINING_FLOPS_PER_PARAM_TOKEN * n * d_ft * train_price + serving),
+        "pre-train your own": v.scalar_or_array(TRAINING_FLOPS_PER_PARAM_TOKEN * n * d_pre * train_price + serving),
+    }
