@@ -52,6 +52,32 @@ def explorer_update_ms(repeats: int = 60) -> float:
     return 1000 * statistics.median(times)
 
 
+def static_explorer_figures() -> list[tuple[str, float, int, float]]:
+    """Per explorer: seconds to render all website frames, the number of frames, and their kilobytes."""
+    import base64
+    import os
+    import re
+
+    from lectures_lib import explorers
+
+    os.environ["LECTURES_LIB_EXPLORERS"] = "static"
+    figures = []
+    for name in ("explore_kaplan_frontier", "explore_isoflop", "explore_lifetime"):
+        start = time.perf_counter()
+        widget = getattr(explorers, name)()
+        seconds = time.perf_counter() - start
+        stack, frames = [widget], []
+        while stack:
+            current = stack.pop()
+            if type(current).__name__ == "HTML":
+                frames.append(current.value)
+            stack.extend(getattr(current, "children", ()))
+        size = sum(len(base64.b64decode(re.search(r'base64,([^"]+)"', f).group(1))) for f in frames)
+        figures.append((name, seconds, len(frames), size / 1e3))
+    del os.environ["LECTURES_LIB_EXPLORERS"]
+    return figures
+
+
 def page_weights(site: Path) -> list[tuple[str, int]]:
     weights = []
     for page in sorted(site.rglob("*.html")):
@@ -78,6 +104,9 @@ def main() -> None:
     if not args.quick:
         rows.append(("make test (full)", f"{_timed(['make', 'test']):.1f} s", "< 600 s"))
     rows.append(("explorer update, median", f"{explorer_update_ms():.1f} ms", "< 100 ms"))
+    for name, seconds, count, kilobytes in static_explorer_figures():
+        rows.append((f"{name}: {count} website frames", f"{seconds:.2f} s", "< 2 s"))
+        rows.append((f"{name}: frame weight", f"{kilobytes:.0f} kB", "< 500 kB"))
     heaviest = max(weights, key=lambda item: item[1])
     rows.append((f"heaviest page ({heaviest[0]})", f"{heaviest[1] / 1e6:.2f} MB", "< 2 MB"))
     width = max(len(r[0]) for r in rows)

@@ -65,13 +65,14 @@ _SUFFIXES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))
 
 
 def format_count(value: float, digits: int = 3) -> str:
-    """A count in words: 1.75e11 -> '175B', 1.4e12 -> '1.4T', 512 -> '512'."""
+    """A count in words: 1.75e11 -> '175B', 1.4e12 -> '1.4T', 1e15 -> '1,000T', 512 -> '512'."""
     if not np.isfinite(value):
         raise ValueError(f"value must be finite, got {value}")
     magnitude = abs(value)
     for scale, suffix in _SUFFIXES:
         if magnitude >= scale:
-            return f"{value / scale:.{digits}g}{suffix}"
+            text = f"{value / scale:.{digits}g}"
+            return (f"{value / scale:,.0f}" if "e" in text else text) + suffix
     return f"{value:.{digits}g}"
 
 

@@ -58,7 +58,7 @@ def test_isoflop_explorer_follows_budget_and_constants():
     assert plot.selected_minimum.get_data()[0][0] == pytest.approx(ch.HOFFMANN_2022.compute_optimal(1e21)[0])
     assert "tokens per parameter" in plot.readout.get_text()
     widget = explore_isoflop(1e21)
-    slider, dropdown, image = widget.children
+    dropdown, slider, image = widget.children
     before = bytes(image.value)
     dropdown.value = "Hoffmann et al. 2022 (unrounded)"
     after_constants = bytes(image.value)
@@ -83,3 +83,72 @@ def test_lifetime_explorer_follows_both_sliders():
     frames.add(bytes(image.value))
     assert len(frames) == 3
     assert inf.lifetime_optimal  # the explorer is built on the library's solver
+
+
+def _frames(widget):
+    import ipywidgets as widgets
+
+    found = []
+    stack = [widget]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, widgets.HTML):
+            found.append(current.value)
+        stack.extend(getattr(current, "children", ()))
+    return found
+
+
+@pytest.mark.parametrize("name, expected_frames", [
+    ("explore_kaplan_frontier", 19), ("explore_isoflop", 21), ("explore_lifetime", 35),
+])
+def test_static_explorers_precompute_every_frame(monkeypatch, name, expected_frames):
+    import base64
+    import re
+
+    import ipywidgets as widgets
+    from ipywidgets.widgets.widget import _instances
+    from ipywidgets.widgets.widget_link import Link
+
+    from lectures_lib import explorers
+
+    monkeypatch.setenv("LECTURES_LIB_EXPLORERS", "static")
+    assert explorers.explorer_mode() == "static"
+    widget = getattr(explorers, name)()
+    frames = _frames(widget)
+    assert len(frames) == expected_frames
+    keys = {re.search(r'data-frame="([^"]+)"', f).group(1) for f in frames}
+    assert len(keys) == expected_frames                         # one frame per grid point
+    assert all(re.search(r'alt="[^"]{20,}"', f) for f in frames)  # each frame described
+    raw = sum(len(base64.b64decode(re.search(r"base64,([^\"]+)\"", f).group(1))) for f in frames)
+    assert raw <= 500_000
+    assert "lectures-explorer" in widget._dom_classes
+    pickers = [c for c in widget.children if not isinstance(c, widgets.Stack)]
+    stack = next(c for c in widget.children if isinstance(c, widgets.Stack))
+    assert stack.selected_index == pickers[0].index               # opens on the chapter's value
+    links = [w for w in _instances.values() if isinstance(w, Link)]
+    assert any(link.source == (pickers[0], "index") and link.target == (stack, "selected_index") for link in links)
+
+
+def test_static_explorer_opens_on_the_exact_start(monkeypatch):
+    from lectures_lib.explorers import explore_kaplan_frontier
+
+    monkeypatch.setenv("LECTURES_LIB_EXPLORERS", "static")
+    slider = explore_kaplan_frontier(3645.8).children[0]
+    assert slider.label == "3.65e+03 PF-days"
+
+
+def test_controls_are_validated():
+    from lectures_lib.explorers import Control, log_control
+
+    with pytest.raises(ValueError, match="kind"):
+        Control("x", "x", "linear", (1, 2), ("1", "2"), 1)
+    with pytest.raises(ValueError, match="grid"):
+        Control("x", "x", "log", (1.0,), ("1",), 1.0)
+    with pytest.raises(ValueError, match="start"):
+        log_control("start", "x", 1.0, 10.0, 2, 100.0, "{:g}")
+
+
+def test_format_count():
+    from lectures_lib.plotting import format_count
+
+    assert [format_count(x) for x in (175e9, 1.4e12, 1e15, 512)] == ["175B", "1.4T", "1,000T", "512"]

@@ -22,6 +22,8 @@ from lectures_lib.grading.release import SOLUTION_TAG, strip_solutions
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 MAX_PAGE_BYTES = 2_000_000
+MAX_EXPLORER_FRAME_BYTES = 500_000
+MAX_PAGE_FRAME_BYTES = 1_000_000
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +101,22 @@ def test_page_weight(site):
         assert size < MAX_PAGE_BYTES, f"{page.relative_to(site)}: {size / 1e6:.2f} MB"
 
 
+def test_explorer_frame_weight(site):
+    import base64
+
+    for page in _pages(site):
+        text = page.read_text()
+        state = re.search(r'<script type="application/vnd.jupyter.widget-state\+json">(.*?)</script>', text, re.S)
+        if not state:
+            continue
+        frames = re.findall(r'data:image/png;base64,([A-Za-z0-9+/=]+)', state.group(1))
+        sizes = [len(base64.b64decode(f)) for f in frames]
+        assert sum(sizes) <= MAX_PAGE_FRAME_BYTES, f"{page.name}: {sum(sizes) / 1e3:.0f} kB of frames"
+        explorers = text.count("lectures-explorer")
+        assert explorers, f"{page.name} has widgets but no explorer"
+        assert sum(sizes) <= MAX_EXPLORER_FRAME_BYTES * explorers, page.name
+
+
 # -- in a real browser ------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def server(site):
@@ -129,10 +147,73 @@ def browser():
         chromium.close()
 
 
+_VISIBLE_FRAMES = ("el => [...el.querySelectorAll('img[data-frame]')].filter(i => i.offsetParent !== null)"
+                   ".map(i => [i.dataset.frame, i.alt, i.naturalWidth])")
+_CONTROL_STATE = ("el => [...el.querySelectorAll('.noUi-handle, select')].map(c => c.tagName === 'SELECT' ? "
+                  "c.selectedIndex : Math.round(Number(c.getAttribute('aria-valuenow'))))")
+
+
+def _frame_matches(explorer) -> str | None:
+    """None if exactly one frame is visible, it is loaded, has alt text, and is the one for the controls."""
+    visible = explorer.evaluate(_VISIBLE_FRAMES)
+    if len(visible) != 1:
+        return f"{len(visible)} frames visible"
+    key, alt, width = visible[0]
+    expected = ",".join(str(i) for i in explorer.evaluate(_CONTROL_STATE))
+    if key != expected:
+        return f"frame {key} shown for controls at {expected}"
+    if not alt or not width:
+        return f"frame {key} has no alt text or did not load"
+    return None
+
+
+def _exercise_explorer(page, explorer) -> list[str]:
+    """Move every control of a static explorer by keyboard and by pointer; check the frame follows."""
+    problems = []
+    first = _frame_matches(explorer)
+    if first:
+        return [f"on load: {first}"]
+    handles = explorer.locator(".noUi-handle")
+    for h in range(handles.count()):
+        handle = handles.nth(h)
+        before = explorer.evaluate(_CONTROL_STATE)
+        handle.focus()
+        at_max = handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemax")
+        page.keyboard.press("ArrowLeft" if at_max else "ArrowRight")
+        page.wait_for_timeout(150)
+        if explorer.evaluate(_CONTROL_STATE) == before:
+            problems.append(f"slider {h}: the keyboard did not move it")
+        problem = _frame_matches(explorer)
+        if problem:
+            problems.append(f"slider {h}, keyboard: {problem}")
+        track = explorer.locator(".noUi-target").nth(h).bounding_box()
+        grip = handle.bounding_box()
+        page.mouse.move(grip["x"] + grip["width"] / 2, grip["y"] + grip["height"] / 2)
+        page.mouse.down()
+        page.mouse.move(track["x"] + 2, grip["y"] + grip["height"] / 2, steps=6)
+        page.mouse.up()
+        page.wait_for_timeout(150)
+        if handle.get_attribute("aria-valuenow") not in ("0", "0.0"):
+            problems.append(f"slider {h}: dragging to the left end left it at {handle.get_attribute('aria-valuenow')}")
+        problem = _frame_matches(explorer)
+        if problem:
+            problems.append(f"slider {h}, pointer: {problem}")
+    selects = explorer.locator("select")
+    for s in range(selects.count()):
+        options = selects.nth(s).locator("option").count()
+        selects.nth(s).select_option(index=options - 1)
+        page.wait_for_timeout(150)
+        problem = _frame_matches(explorer)
+        if problem:
+            problems.append(f"menu {s}: {problem}")
+    return problems
+
+
 def test_every_page_in_the_browser(site, server, browser):
     pages = _pages(site)
     assert len(pages) >= 7
     problems = []
+    explorers_seen = 0
     for page_path in pages:
         url = f"{server}/{page_path.relative_to(site).as_posix()}"
         page = browser.new_page()
@@ -160,12 +241,13 @@ def test_every_page_in_the_browser(site, server, browser):
                                ".map(i => i.src)")
         events += [f"image not loaded: {src}" for src in broken]
         if "application/vnd.jupyter.widget-state+json" in source:
-            page.wait_for_selector(".widget-slider", timeout=15000)
-            shown = page.evaluate("[...document.querySelectorAll('.jupyter-widgets img')]"
-                                  ".filter(i => i.naturalWidth > 0).length")
-            if not shown:
-                events.append("explorer rendered without its figure")
+            page.wait_for_selector(".lectures-explorer img[data-frame]", timeout=15000)
+            explorers = page.locator(".lectures-explorer")
+            for k in range(explorers.count()):
+                events += [f"explorer {k}: {problem}" for problem in _exercise_explorer(page, explorers.nth(k))]
+                explorers_seen += 1
         page.wait_for_timeout(300)
         problems += [f"{page_path.relative_to(site)}: {event}" for event in events]
         page.close()
     assert not problems, "\n".join(problems)
+    assert explorers_seen >= 3, f"only {explorers_seen} explorers were found on the website"

@@ -11,13 +11,20 @@ message when the folder is missing, instead of quietly falling back to a CDN.
 The folder is not ``_static/`` at the book root on purpose: Jupyter Book injects every ``.js``
 file found there into every page.
 
-2. No Thebe. The book does not offer live code on its pages (the launch buttons open Binder or
+2. Explorers that work without a kernel. The build sets ``LECTURES_LIB_EXPLORERS=static`` in its own
+environment, which the kernels that execute the chapters inherit; ``lectures_lib.explorers`` then
+renders one frame per slider position and links sliders to frames in the browser (see
+``lectures_lib/explorers/core.py``). Jupyter and nbval do not set it, so there the explorers compute
+live.
+
+3. No Thebe. The book does not offer live code on its pages (the launch buttons open Binder or
 Colab instead), but Jupyter Book always loads sphinx-thebe, which declares its configuration twice
 on every page (a console error) and names a CDN. Its scripts are dropped from each page.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from sphinx.application import Sphinx
@@ -34,6 +41,7 @@ REQUIRED = (
 
 
 def _configure(app: Sphinx, config: Config) -> None:
+    os.environ["LECTURES_LIB_EXPLORERS"] = "static"
     static = Path(app.confdir) / VENDOR_STATIC
     missing = [name for name in REQUIRED if not (static / name).is_file()]
     if missing:

@@ -8,11 +8,28 @@ inside the wrappers, so the library imports without it.
 """
 
 from .chinchilla import ISOFLOP_EXPLORER_RANGE, IsoFlopPlot, explore_isoflop, plot_isoflop
-from .core import ExplorerPlot, FrameRenderer, live_explorer, log_slider
+from .core import (
+    MODE_VARIABLE,
+    Control,
+    ExplorerPlot,
+    FrameRenderer,
+    explorer_mode,
+    live_explorer,
+    log_control,
+    log_slider,
+    make_explorer,
+    static_explorer,
+)
 from .kaplan import KAPLAN_EXPLORER_RANGE, KaplanFrontierPlot, explore_kaplan_frontier, plot_kaplan_frontier
 from .lifetime import INFERENCE_RANGE, QUALITY_RANGE, LifetimePlot, explore_lifetime, plot_lifetime
 
 __all__ = [
+    "MODE_VARIABLE",
+    "Control",
+    "explorer_mode",
+    "log_control",
+    "make_explorer",
+    "static_explorer",
     "ExplorerPlot",
     "ISOFLOP_EXPLORER_RANGE",
     "IsoFlopPlot",

@@ -14,7 +14,7 @@ from matplotlib.text import Text
 from .. import _validate as v
 from ..chinchilla import PUBLISHED_LAWS
 from ..plotting import PALETTE, format_count, label_axes, new_axes
-from .core import live_explorer, log_slider
+from .core import Control, log_control, make_explorer
 
 #: Budgets drawn as background IsoFLOP curves, in FLOPs.
 BACKGROUND_BUDGETS: tuple[float, ...] = (1e19, 1e20, 1e21, 1e22, 1e23, 1e24, 1e25)
@@ -46,6 +46,10 @@ class IsoFlopPlot:
     def dynamic_artists(self) -> tuple[Artist, ...]:
         return (*self.background, self.frontier, self.background_minima, self.selected, self.selected_minimum,
                 self.readout)
+
+    def describe(self) -> str:
+        """The frame in words, for its alt text."""
+        return "IsoFLOP curves. " + " ".join(self.readout.get_text().split())
 
     def update(self, flops: float, constants: str) -> None:
         """Show the IsoFLOP curve of ``flops`` FLOPs under the named published ``constants``."""
@@ -107,10 +111,9 @@ def plot_isoflop(flops: float = 5.76e23, constants: str = "Besiroglu et al. 2024
 
 def explore_isoflop(flops: float = 5.76e23, constants: str = "Besiroglu et al. 2024 (replication)"):
     """A budget slider (FLOPs, log scale) and a choice of published constants over the IsoFLOP curves."""
-    import ipywidgets as widgets
-
-    slider = log_slider(flops, *ISOFLOP_EXPLORER_RANGE, step=0.25, description="budget (FLOPs)", name="flops")
-    dropdown = widgets.Dropdown(options=list(PUBLISHED_LAWS), value=_law(constants) and constants,
-                                description="constants", style={"description_width": "initial"},
-                                layout=widgets.Layout(width="520px"))
-    return live_explorer(plot_isoflop(slider.value, constants), {"flops": slider, "constants": dropdown})
+    _law(constants)
+    budget = log_control("flops", "budget (FLOPs)", 1e19, 1e25, per_decade=1, start=flops, label="{:.2e} FLOPs",
+                         step=0.25)
+    names = tuple(PUBLISHED_LAWS)
+    choice = Control("constants", "constants", "choice", names, names, constants)
+    return make_explorer(plot_isoflop(budget.start, constants), [choice, budget])

@@ -1,9 +1,26 @@
-"""The machinery shared by every explorer: fast frame rendering and the live widget wrapper."""
+"""The machinery shared by every explorer: fast frame rendering, and widgets that work both in a
+live Jupyter kernel and on the static website.
+
+Two modes, one call (:func:`make_explorer`):
+
+* **live** (the default, in Jupyter): sliders and drop-downs call ``plot.update(**values)`` and the
+  new frame is rendered at once, for any value the student picks;
+* **static** (when the environment variable ``LECTURES_LIB_EXPLORERS`` is ``static``, which the book
+  build sets for the kernels that execute the chapters): one frame is rendered per point of a small
+  grid of control values, the frames become the children of nested ``ipywidgets.Stack`` widgets, and
+  each control's ``index`` is linked to its stacks with ``ipywidgets.jslink``. The links live in the
+  browser, so on the website the sliders switch frames with no kernel behind the page.
+"""
 
 from __future__ import annotations
 
+import base64
+import html
 import io
-from collections.abc import Sequence
+import itertools
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
@@ -17,9 +34,18 @@ from .. import _validate as v
 if TYPE_CHECKING:  # pragma: no cover
     import ipywidgets
 
+#: The environment variable that selects the explorers' mode, and its value for the website.
+MODE_VARIABLE = "LECTURES_LIB_EXPLORERS"
+STATIC = "static"
+#: Colours kept in a static frame: an indexed PNG of 16 colours is about a quarter of the full-colour size
+#: and keeps the text and lines of these figures legible.
+STATIC_COLOURS = 16
+#: CSS class of every explorer's outer box (the browser test looks for it).
+EXPLORER_CLASS = "lectures-explorer"
+
 
 class ExplorerPlot(Protocol):
-    """What an explorer needs from a plot: its figure, the artists that move, and an update."""
+    """What an explorer needs from a plot: its figure, the artists that move, an update and a description."""
 
     fig: Figure
 
@@ -27,6 +53,8 @@ class ExplorerPlot(Protocol):
     def dynamic_artists(self) -> tuple[Artist, ...]: ...
 
     def update(self, **values: object) -> None: ...
+
+    def describe(self) -> str: ...
 
 
 class FrameRenderer:
@@ -50,8 +78,8 @@ class FrameRenderer:
         self.canvas.draw()
         self._background = self.canvas.copy_from_bbox(fig.bbox)
 
-    def render(self) -> bytes:
-        """The current state of the figure as PNG bytes."""
+    def render(self, colours: int | None = None) -> bytes:
+        """The current state of the figure as PNG bytes; with ``colours``, as a palette PNG of that many colours."""
         self.canvas.restore_region(self._background)
         renderer = self.canvas.get_renderer()
         for artist in self.dynamic:
@@ -59,14 +87,146 @@ class FrameRenderer:
         width, height = self.canvas.get_width_height()
         image = Image.frombuffer("RGBA", (width, height), self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
         buffer = io.BytesIO()
-        image.save(buffer, format="png", compress_level=1)
+        if colours is None:
+            image.save(buffer, format="png", compress_level=1)
+        else:
+            image.convert("RGB").quantize(colors=colours, method=Image.Quantize.FASTOCTREE).save(
+                buffer, format="png", compress_level=6)
         return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class Control:
+    """One control of an explorer: the keyword of ``plot.update`` it sets, and its values.
+
+    ``kind`` is ``"log"`` (a log-scale slider; ``grid`` lists the values drawn for the website and
+    the live slider moves in steps of ``step`` decades between the grid's ends) or ``"choice"``
+    (a drop-down over ``grid``). ``labels`` are the readouts of the grid values.
+    """
+
+    name: str
+    description: str
+    kind: str
+    grid: tuple
+    labels: tuple[str, ...]
+    start: object
+    step: float = 0.1
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("log", "choice"):
+            raise ValueError(f"kind must be 'log' or 'choice', got {self.kind!r}")
+        if len(self.grid) < 2 or len(self.grid) != len(self.labels):
+            raise ValueError("grid needs at least two values and one label per value")
+
+    def start_index(self) -> int:
+        """The grid position nearest to ``start``."""
+        if self.kind == "choice":
+            return list(self.grid).index(self.start)
+        logs = np.log10(np.asarray(self.grid, dtype=float))
+        return int(np.argmin(np.abs(logs - np.log10(float(self.start)))))
+
+
+def log_control(name: str, description: str, low: float, high: float, per_decade: float, start: float,
+                label: str | Callable[[float], str], step: float = 0.1) -> Control:
+    """A log-scale :class:`Control` with ``per_decade`` website frames per decade between ``low`` and ``high``.
+
+    The grid point nearest ``start`` is replaced by ``start`` itself, so the website opens on exactly
+    the value the chapter discusses. ``label`` formats a value for the readout: a format string such
+    as ``"{:.3g} FLOPs"`` or a function.
+    """
+    formatter = label.format if isinstance(label, str) else label
+    v.in_range(start, name, low, high)
+    count = int(round(np.log10(high / low) * per_decade)) + 1
+    grid = np.logspace(np.log10(low), np.log10(high), count)
+    grid[np.argmin(np.abs(np.log10(grid) - np.log10(start)))] = start
+    return Control(name, description, "log", tuple(float(x) for x in grid),
+                   tuple(formatter(float(x)) for x in grid), float(start), step)
+
+
+def explorer_mode() -> str:
+    """``"static"`` when the environment asks for website frames, ``"live"`` otherwise."""
+    return STATIC if os.environ.get(MODE_VARIABLE, "").strip().lower() == STATIC else "live"
+
+
+def make_explorer(plot: ExplorerPlot, controls: Sequence[Control]) -> "ipywidgets.Widget":
+    """The explorer widget for ``plot``: live in a kernel, precomputed frames for the website (see the module)."""
+    if not controls:
+        raise ValueError("controls must list at least one Control")
+    if explorer_mode() == STATIC:
+        return static_explorer(plot, controls)
+    return live_explorer(plot, {c.name: _live_widget(c) for c in controls})
+
+
+def _live_widget(control: Control) -> "ipywidgets.Widget":
+    import ipywidgets as widgets
+
+    if control.kind == "choice":
+        return widgets.Dropdown(options=list(control.grid), value=control.start, description=control.description,
+                                style={"description_width": "initial"}, layout=widgets.Layout(width="640px"))
+    return log_slider(control.start, control.grid[0], control.grid[-1], control.step, control.description,
+                      name=control.name)
+
+
+def _frame_html(png: bytes, alt: str, key: str, width: int) -> str:
+    data = base64.b64encode(png).decode("ascii")
+    return (f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt, quote=True)}" '
+            f'data-frame="{key}" style="max-width:100%;width:{width}px">')
+
+
+def static_explorer(plot: ExplorerPlot, controls: Sequence[Control]) -> "ipywidgets.Widget":
+    """Precomputed frames in nested ``Stack`` widgets, switched in the browser by ``jslink`` (at most two controls).
+
+    Every frame is rendered by updating the plot's artists (:class:`FrameRenderer`), saved as a
+    palette PNG and shown as an ``<img>`` whose alt text describes it and whose ``data-frame``
+    attribute holds its grid indices (``"i"`` or ``"i,j"``).
+    """
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+
+    if not 1 <= len(controls) <= 2:
+        raise ValueError(f"a static explorer takes one or two controls, got {len(controls)}")
+    plt.close(plot.fig)
+    renderer = FrameRenderer(plot.fig, plot.dynamic_artists)
+    width = renderer.canvas.get_width_height()[0]
+    frames: dict[tuple[int, ...], widgets.HTML] = {}
+    for indices in itertools.product(*(range(len(c.grid)) for c in controls)):
+        plot.update(**{c.name: c.grid[i] for c, i in zip(controls, indices, strict=True)})
+        key = ",".join(str(i) for i in indices)
+        frames[indices] = widgets.HTML(_frame_html(renderer.render(STATIC_COLOURS), plot.describe(), key, width))
+    pickers = []
+    for control in controls:
+        layout = widgets.Layout(width="640px")
+        style = {"description_width": "initial"}
+        if control.kind == "choice":
+            picker = widgets.Dropdown(options=list(control.labels), index=control.start_index(),
+                                      description=control.description, style=style, layout=layout)
+        else:
+            picker = widgets.SelectionSlider(options=list(control.labels), index=control.start_index(),
+                                             description=control.description, continuous_update=True,
+                                             style=style, layout=layout)
+        pickers.append(picker)
+    if len(controls) == 1:
+        stack = widgets.Stack([frames[(i,)] for i in range(len(controls[0].grid))],
+                              selected_index=controls[0].start_index())
+        widgets.jslink((pickers[0], "index"), (stack, "selected_index"))
+    else:
+        inner_stacks = []
+        for i in range(len(controls[0].grid)):
+            inner = widgets.Stack([frames[(i, j)] for j in range(len(controls[1].grid))],
+                                  selected_index=controls[1].start_index())
+            widgets.jslink((pickers[1], "index"), (inner, "selected_index"))
+            inner_stacks.append(inner)
+        stack = widgets.Stack(inner_stacks, selected_index=controls[0].start_index())
+        widgets.jslink((pickers[0], "index"), (stack, "selected_index"))
+    box = widgets.VBox([*pickers, stack])
+    box.add_class(EXPLORER_CLASS)
+    return box
 
 
 def live_explorer(plot: ExplorerPlot, controls: dict[str, "ipywidgets.Widget"]) -> "ipywidgets.Widget":
     """Wrap an explorer plot with its controls: any change calls ``plot.update(**values)`` and shows the frame.
 
-    ``controls`` maps the keyword arguments of ``plot.update`` to widgets (sliders, dropdowns). The
+    ``controls`` maps the keyword arguments of ``plot.update`` to widgets (sliders, drop-downs). The
     frame is shown in an ``ipywidgets.Image``, so a move costs one blitted PNG render (see
     :class:`FrameRenderer`) and the page does not flicker. The figure is closed for pyplot so the
     notebook does not show it a second time at the end of the cell.
@@ -86,7 +246,9 @@ def live_explorer(plot: ExplorerPlot, controls: dict[str, "ipywidgets.Widget"]) 
 
     for widget in controls.values():
         widget.observe(show, names="value")
-    return widgets.VBox([*controls.values(), image])
+    box = widgets.VBox([*controls.values(), image])
+    box.add_class(EXPLORER_CLASS)
+    return box
 
 
 def log_slider(value: float, low: float, high: float, step: float, description: str,
@@ -109,5 +271,5 @@ def log_slider(value: float, low: float, high: float, step: float, description: 
         readout_format=".3g",
         continuous_update=True,
         style={"description_width": "initial"},
-        layout=widgets.Layout(width="520px"),
+        layout=widgets.Layout(width="640px"),
     )

@@ -16,7 +16,7 @@ from .. import kaplan
 from ..compute import PF_DAY_FLOPS, flops_to_pf_days
 from ..models import get_model
 from ..plotting import PALETTE, format_count, label_axes, new_axes
-from .core import live_explorer, log_slider
+from .core import log_control, make_explorer
 
 #: Compute range of the Kaplan frontier explorer, in PF-days (Kaplan et al. 2020 fit 1e-8 to 1e1 PF-days).
 KAPLAN_EXPLORER_RANGE: tuple[float, float] = (1e-3, 1e6)
@@ -38,6 +38,10 @@ class KaplanFrontierPlot:
     def dynamic_artists(self) -> tuple[Artist, ...]:
         """The artists that change when the budget moves."""
         return (self.budget_line, self.params_point, self.tokens_point, self.readout)
+
+    def describe(self) -> str:
+        """The frame in words, for its alt text."""
+        return "Kaplan et al. compute-efficient frontier. " + " ".join(self.readout.get_text().split())
 
     def update(self, pf_days: float) -> None:
         """Move the marked budget to ``pf_days`` PF-days and refresh the readout."""
@@ -91,6 +95,7 @@ def plot_kaplan_frontier(pf_days: float = 3.65e3, ax: Axes | None = None) -> Kap
 
 
 def explore_kaplan_frontier(pf_days: float = 3.65e3):
-    """Slider over the training budget (PF-days, log scale) showing Kaplan's compute-efficient allocation."""
-    slider = log_slider(pf_days, *KAPLAN_EXPLORER_RANGE, step=0.1, description="budget (PF-days)", name="pf_days")
-    return live_explorer(plot_kaplan_frontier(slider.value), {"pf_days": slider})
+    """A budget slider (PF-days, log scale) showing Kaplan's compute-efficient allocation (live or website frames)."""
+    budget = log_control("pf_days", "budget (PF-days)", *KAPLAN_EXPLORER_RANGE, per_decade=2, start=pf_days,
+                         label="{:.3g} PF-days")
+    return make_explorer(plot_kaplan_frontier(budget.start), [budget])

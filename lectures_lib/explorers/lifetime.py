@@ -14,7 +14,7 @@ from matplotlib.text import Text
 from .. import _validate as v
 from ..inference import SARDANA_2024, lifetime_flops, lifetime_optimal
 from ..plotting import PALETTE, format_count, label_axes, new_axes
-from .core import live_explorer, log_slider
+from .core import log_control, make_explorer
 
 #: Slider ranges: the quality (as the size of a Chinchilla-optimal model) and the lifetime inference tokens.
 QUALITY_RANGE: tuple[float, float] = (1e9, 1e12)
@@ -37,6 +37,10 @@ class LifetimePlot:
     @property
     def dynamic_artists(self) -> tuple[Artist, ...]:
         return (self.iso_loss, self.path, self.chinchilla_point, self.lifetime_point, self.readout)
+
+    def describe(self) -> str:
+        """The frame in words, for its alt text."""
+        return "Models of equal loss. " + " ".join(self.readout.get_text().split())
 
     def update(self, quality_params: float, inference_tokens: float) -> None:
         """Target: the loss of a compute-optimal model of ``quality_params``; usage: ``inference_tokens``."""
@@ -96,9 +100,8 @@ def plot_lifetime(quality_params: float = 70e9, inference_tokens: float = 1e13, 
 
 def explore_lifetime(quality_params: float = 70e9, inference_tokens: float = 1e13):
     """Sliders for the target quality (as a compute-optimal model size) and the lifetime inference tokens."""
-    quality = log_slider(quality_params, *QUALITY_RANGE, step=0.25, description="quality of a Chinchilla model of",
-                         name="quality_params")
-    usage = log_slider(inference_tokens, *INFERENCE_RANGE, step=0.25, description="lifetime inference tokens",
-                       name="inference_tokens")
-    return live_explorer(plot_lifetime(quality.value, usage.value),
-                         {"quality_params": quality, "inference_tokens": usage})
+    quality = log_control("quality_params", "target: compute-optimal size", *QUALITY_RANGE, per_decade=4 / 3,
+                          start=quality_params, label=lambda n: f"{format_count(n)} parameters", step=0.25)
+    usage = log_control("inference_tokens", "inference tokens", *INFERENCE_RANGE, per_decade=1,
+                        start=inference_tokens, label=lambda d: f"{format_count(d)} tokens", step=0.25)
+    return make_explorer(plot_lifetime(quality.start, usage.start), [quality, usage])
