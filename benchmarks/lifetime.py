@@ -12,25 +12,10 @@ import statistics
 import time
 
 import numpy as np
-from scipy import optimize
 
 from lectures_lib import inference as inf
 
 LAW = inf.SARDANA_2024
-
-
-def brute_force(target: float, d_inf: float) -> float:
-    reducible = target - LAW.E
-    smallest = np.log((LAW.A / reducible) ** (1 / LAW.alpha))
-
-    def cost(x: float) -> float:
-        n = np.exp(x)
-        d = (LAW.B / (reducible - LAW.A * n**-LAW.alpha)) ** (1 / LAW.beta)
-        return float(np.log(6 * n * d + 2 * n * d_inf))
-
-    result = optimize.minimize_scalar(cost, bounds=(smallest + 1e-12, smallest + 12), method="bounded",
-                                      options={"xatol": 1e-13, "maxiter": 10000})
-    return float(np.exp(result.x))
 
 
 def main() -> None:
@@ -43,7 +28,7 @@ def main() -> None:
         times.append(time.perf_counter() - start)
     print(f"1,000 inference budgets: median {1000 * statistics.median(times):.1f} ms (target < 50 ms)")
     sample = usage[::50]
-    worst = max(abs(n[i * 50] / brute_force(target, d) - 1) for i, d in enumerate(sample))
+    worst = max(abs(n[i * 50] / inf.lifetime_optimal_search(LAW, target, d) - 1) for i, d in enumerate(sample))
     print(f"largest relative difference from brute force over {len(sample)} budgets: {worst:.1e} (target <= 1e-6)")
 
 

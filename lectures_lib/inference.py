@@ -11,6 +11,7 @@ compute-optimal loss.
 from __future__ import annotations
 
 import numpy as np
+from scipy import optimize
 
 from . import _validate as v
 from ._validate import ArrayLike
@@ -89,6 +90,26 @@ def lifetime_optimal(law: ChinchillaLaw, target_loss: ArrayLike, inference_token
             break
     n, d = _size_and_data(law, reducible, 0.5 * (low + high))
     return v.scalar_or_array(n), v.scalar_or_array(d)
+
+
+def lifetime_optimal_search(law: ChinchillaLaw, target_loss: float, inference_tokens: float) -> float:
+    """The lifetime-optimal model size by a plain numerical search, for checking :func:`lifetime_optimal`.
+
+    Writes D as a function of N along the curve of constant loss and minimises the log of the lifetime
+    FLOPs over log N with SciPy's bounded scalar search. Scalar arguments only; slow by design.
+    """
+    reducible = float(_reducible(law, target_loss))
+    d_inf = float(v.non_negative(inference_tokens, "inference_tokens"))
+    smallest = np.log((law.A / reducible) ** (1.0 / law.alpha))
+
+    def log_cost(log_n: float) -> float:
+        n = np.exp(log_n)
+        d = (law.B / (reducible - law.A * n ** (-law.alpha))) ** (1.0 / law.beta)
+        return float(np.log(TRAINING_FLOPS_PER_PARAM_TOKEN * n * d + INFERENCE_FLOPS_PER_PARAM_TOKEN * n * d_inf))
+
+    result = optimize.minimize_scalar(log_cost, bounds=(smallest + 1e-12, smallest + 12.0), method="bounded",
+                                      options={"xatol": 1e-13, "maxiter": 10000})
+    return float(np.exp(result.x))
 
 
 def lifetime_savings(law: ChinchillaLaw, n_params: ArrayLike, inference_tokens: ArrayLike) -> float | np.ndarray:

@@ -10,7 +10,7 @@ from lectures_lib.exercises import EXERCISES, NOT_ATTEMPTED
 from lectures_lib.exercises import ex00_power_laws as ex00
 from lectures_lib.grading import ReleaseError, make_student_copy, release_all, stale_copies
 from lectures_lib.grading.__main__ import main as grading_main
-from lectures_lib.grading.release import SOLUTION_TAG, strip_solutions
+from lectures_lib.grading.release import SOLUTION_TAG, solution_lines, strip_solutions
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT / "notebooks" / "exercises" / "source"
@@ -96,25 +96,13 @@ def test_every_source_has_a_student_copy_and_an_exercise_module():
     assert sources == sorted(EXERCISES)
 
 
-def _solution_lines(source: Path) -> list[str]:
-    nb = nbformat.read(source, as_version=4)
-    lines = []
-    for cell in nb.cells:
-        tags = cell.metadata.get("tags", [])
-        if SOLUTION_TAG in tags:
-            lines += [line.strip() for line in strip_solutions(cell.source)[1]]
-        if "hidden-test" in tags:
-            lines += [line.strip() for line in cell.source.splitlines()]
-    return [line for line in lines if line]
-
-
 @pytest.mark.parametrize("source", sorted(SOURCES.glob("*.ipynb")), ids=lambda p: p.stem)
 def test_student_copy_contains_no_solution(source):
     copy_text = (COPIES / source.name).read_text()
     student = nbformat.reads(copy_text, as_version=4)
     cell_lines = {line.strip() for cell in student.cells for line in cell.source.splitlines()}
     assert "BEGIN SOLUTION" not in copy_text and "END SOLUTION" not in copy_text
-    for line in _solution_lines(source):
+    for line in solution_lines(nbformat.read(source, as_version=4)):
         assert line not in cell_lines, f"solution line in the student copy: {line!r}"
     assert all(not cell.get("outputs") for cell in student.cells if cell.cell_type == "code")
     assert "hidden-test" not in copy_text

@@ -4,7 +4,6 @@ import time
 
 import numpy as np
 import pytest
-from scipy import optimize
 
 from lectures_lib import chinchilla as ch
 from lectures_lib import inference as inf
@@ -16,21 +15,6 @@ def test_lifetime_flops_and_break_even():
     assert inf.lifetime_flops(70e9, 1.4e12, 0) == pytest.approx(5.88e23)
     assert inf.lifetime_flops(70e9, 1.4e12, 1e13) == pytest.approx(5.88e23 + 1.4e24)
     assert inf.break_even_inference_tokens(1.4e12) == pytest.approx(4.2e12)  # [D]
-
-
-def _brute_force(law, target, d_inf):
-    """Minimise 6ND + 2N D_inf along the curve of constant loss by bounded scalar search over log N."""
-    reducible = target - law.E
-    smallest = np.log((law.A / reducible) ** (1 / law.alpha))
-
-    def cost(x):
-        n = np.exp(x)
-        d = (law.B / (reducible - law.A * n**-law.alpha)) ** (1 / law.beta)
-        return np.log(6 * n * d + 2 * n * d_inf)
-
-    result = optimize.minimize_scalar(cost, bounds=(smallest + 1e-12, smallest + 12), method="bounded",
-                                      options={"xatol": 1e-13, "maxiter": 10000})
-    return np.exp(result.x)
 
 
 @pytest.mark.parametrize("n_ref, d_inf, n_expected, tokens_ratio, saved", [  # REFERENCE 4a [D]
@@ -59,7 +43,7 @@ def test_seventy_b_chinchilla_of_this_law():  # REFERENCE: 4.255T tokens, loss 1
 def test_agrees_with_brute_force(law, d_inf):
     target = law.optimal_loss(1e23)
     n, _ = inf.lifetime_optimal(law, target, d_inf)
-    assert n == pytest.approx(_brute_force(law, target, d_inf), rel=1e-6)
+    assert n == pytest.approx(inf.lifetime_optimal_search(law, target, d_inf), rel=1e-6)
 
 
 def test_no_inference_is_the_chinchilla_optimum():

@@ -17,7 +17,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from lectures_lib.grading.release import SOLUTION_TAG, strip_solutions
+from lectures_lib.grading.release import solution_lines
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
@@ -48,13 +48,8 @@ def _pages(site: Path) -> list[Path]:
 def _solution_lines() -> list[str]:
     lines = []
     for source in (ROOT / "notebooks" / "exercises" / "source").glob("*.ipynb"):
-        for cell in nbformat.read(source, as_version=4).cells:
-            tags = cell.metadata.get("tags", [])
-            if SOLUTION_TAG in tags:
-                lines += strip_solutions(cell.source)[1]
-            elif "hidden-test" in tags:
-                lines += cell.source.splitlines()
-    return [line.strip() for line in lines if len(line.strip()) >= 8]
+        lines += solution_lines(nbformat.read(source, as_version=4))
+    return [line for line in lines if len(line) >= 8]
 
 
 def _visible_text(page: Path) -> str:

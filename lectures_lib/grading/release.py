@@ -86,18 +86,28 @@ def strip_solutions(source: str, where: str = "cell") -> tuple[str, list[str]]:
     return "\n".join(out), removed
 
 
+def solution_lines(source_nb: nbformat.NotebookNode) -> list[str]:
+    """Every stripped, non-empty line of the solution regions and hidden checks of an instructor source."""
+    lines: list[str] = []
+    for cell in source_nb.cells:
+        tags = _tags(cell)
+        if SOLUTION_TAG in tags:
+            lines += strip_solutions(cell.source)[1]
+        elif HIDDEN_TAG in tags:
+            lines += cell.source.splitlines()
+    return [line.strip() for line in lines if line.strip()]
+
+
 def make_student_copy(source_nb: nbformat.NotebookNode, exercise_id: str) -> nbformat.NotebookNode:
     """The student copy of an instructor notebook (see the module docstring for the format)."""
     nb = copy.deepcopy(source_nb)
     public_lines: set[str] = set()
-    secret_lines: set[str] = set()
     cells = []
     answer_ids = []
     for index, cell in enumerate(nb.cells):
         tags = _tags(cell)
         where = f"{exercise_id} cell {index} ({cell.get('id', 'no id')})"
         if HIDDEN_TAG in tags:
-            secret_lines.update(line.strip() for line in cell.source.splitlines())
             continue
         if cell.cell_type == "code":
             cell.outputs = []
@@ -108,7 +118,6 @@ def make_student_copy(source_nb: nbformat.NotebookNode, exercise_id: str) -> nbf
             new_source, removed = strip_solutions(cell.source, where)
             if not removed:
                 raise ReleaseError(f"{where}: tagged {SOLUTION_TAG!r} but has no BEGIN/END SOLUTION region")
-            secret_lines.update(line.strip() for line in removed)
             cell.source = new_source
             answer_ids.append(cell.get("id"))
         elif any(marker in cell.source for marker in MARKERS):
@@ -125,7 +134,7 @@ def make_student_copy(source_nb: nbformat.NotebookNode, exercise_id: str) -> nbf
         "student": "",
         "answer_cells": answer_ids,
     }
-    leaks = find_leaks(nb, secret_lines - public_lines)
+    leaks = find_leaks(nb, set(solution_lines(source_nb)) - public_lines)
     if leaks:
         raise ReleaseError(f"{exercise_id}: the student copy would still contain: " + "; ".join(leaks))
     return nb
