@@ -97,9 +97,11 @@ def run_worker(submission: Submission, source_path: Path, plan: dict[str, dict],
     job_path = workdir / "job.json"
     job_path.write_text(json.dumps(job))
     log_path = workdir / "worker.log"
+    # two submissions run at once: one BLAS thread per kernel keeps them from fighting over the cores
+    env = {**os.environ, **{name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}}
     with log_path.open("wb") as log:
         process = subprocess.Popen([sys.executable, "-m", "lectures_lib.grading.worker", str(job_path)],
-                                   cwd=workdir, start_new_session=True, stdout=log, stderr=log)
+                                   cwd=workdir, start_new_session=True, stdout=log, stderr=log, env=env)
     killed = False
     try:
         process.wait(timeout=limits.submission_seconds)
