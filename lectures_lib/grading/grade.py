@@ -169,7 +169,7 @@ def grade_one(path: Path, sources: dict[str, nbformat.NotebookNode], source_dir:
                        scores, time.monotonic() - started)
 
 
-def max_scores(exercise_id: str) -> tuple[QuestionScore, ...]:
+def zero_scores(exercise_id: str) -> tuple[QuestionScore, ...]:
     """Zero scores for every question of an exercise (for records that could not run)."""
     exercise = EXERCISES[exercise_id]
     return tuple(QuestionScore(q.qid, 0, q.points, "not graded") for q in exercise.questions)
@@ -202,7 +202,7 @@ def grade_folder(submissions: Path, out: Path, source_dir: Path = DEFAULT_SOURCE
             for future in futures:
                 record = future.result()
                 if not record.scores and record.exercise in EXERCISES:
-                    record = replace(record, scores=max_scores(record.exercise))
+                    record = replace(record, scores=zero_scores(record.exercise))
                 book.add(run_id, record)
                 titles = {q.qid: q.title for q in EXERCISES[record.exercise].questions} \
                     if record.exercise in EXERCISES else {}
