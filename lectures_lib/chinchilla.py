@@ -227,11 +227,10 @@ def fit_result(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, delta:
     log_n, log_d, log_loss = np.log(n), np.log(d), np.log(ell)
     best = None
     for start in _starting_points(n, d, ell, n_starts):
-        theta = start
+        result = None
         # continuation: a quadratic fit first, then the Huber threshold down to delta
         for stage_delta in (max(delta, 0.1), max(delta, 1e-2), delta):
-            theta = _minimise(theta, log_n, log_d, log_loss, stage_delta).x
-        result = _minimise(theta, log_n, log_d, log_loss, delta)
+            result = _minimise(start if result is None else result.x, log_n, log_d, log_loss, stage_delta)
         if best is None or result.fun < best.fun:
             best = result
     return FitResult(_to_law(best.x), float(best.fun), best.x)
