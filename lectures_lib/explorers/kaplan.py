@@ -18,7 +18,7 @@ from ..models import get_model
 from ..plotting import PALETTE, format_count, label_axes, new_axes
 from .core import log_control, make_explorer
 
-#: Compute range of the Kaplan frontier explorer, in PF-days (Kaplan et al. 2020 fit 1e-8 to 1e1 PF-days).
+#: Compute range of the Kaplan frontier explorer, in PF-days.
 KAPLAN_EXPLORER_RANGE: tuple[float, float] = (1e-3, 1e6)
 
 
