@@ -62,7 +62,7 @@ def static_explorer_figures() -> list[tuple[str, float, int, float]]:
 
     os.environ["LECTURES_LIB_EXPLORERS"] = "static"
     figures = []
-    for name in ("explore_kaplan_frontier", "explore_isoflop", "explore_lifetime"):
+    for name in ("explore_floor_fit", "explore_kaplan_frontier", "explore_isoflop", "explore_lifetime"):
         start = time.perf_counter()
         widget = getattr(explorers, name)()
         seconds = time.perf_counter() - start

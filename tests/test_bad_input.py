@@ -224,3 +224,14 @@ def test_inference_arguments():
 
     with pytest.raises(ValueError, match="inference_tokens"):
         plot_lifetime(70e9, 1e20)
+
+
+def test_floor_explorer_arguments():
+    from lectures_lib.explorers import law_with_floor
+
+    with pytest.raises(ValueError, match="exponent"):
+        law_with_floor(0.9, 1.0)
+    with pytest.raises(ValueError, match="floor"):
+        law_with_floor(0.3, 3.9)
+    with pytest.raises(TypeError, match="floor"):
+        law_with_floor(0.3, "high")

@@ -99,7 +99,7 @@ def _frames(widget):
 
 
 @pytest.mark.parametrize("name, expected_frames", [
-    ("explore_kaplan_frontier", 19), ("explore_isoflop", 21), ("explore_lifetime", 35),
+    ("explore_floor_fit", 35), ("explore_kaplan_frontier", 19), ("explore_isoflop", 21), ("explore_lifetime", 35),
 ])
 def test_static_explorers_precompute_every_frame(monkeypatch, name, expected_frames):
     import base64
@@ -152,3 +152,20 @@ def test_format_count():
     from lectures_lib.plotting import format_count
 
     assert [format_count(x) for x in (175e9, 1.4e12, 1e15, 512)] == ["175B", "1.4T", "1,000T", "512"]
+
+
+def test_floor_explorer():
+    from lectures_lib.explorers import explore_floor_fit, law_with_floor, plot_floor_fit
+
+    law = law_with_floor(0.34, 1.69)
+    assert law(1e6) == pytest.approx(4.0) and law.floor == 1.69
+    plot = plot_floor_fit(0.34, 1.69)
+    assert "straight-line exponent 0.105" in plot.readout.get_text()  # far below the true 0.34
+    plot.update(0.34, 0.0)
+    assert "straight-line exponent 0.340" in plot.readout.get_text()  # no floor: the line is exact
+    slope, floors, image = explore_floor_fit().children
+    before = bytes(image.value)
+    floors.value = 0.5
+    assert bytes(image.value) != before
+    with pytest.raises(ValueError, match="floor"):
+        explore_floor_fit(floor=0.7)

@@ -245,4 +245,4 @@ def test_every_page_in_the_browser(site, server, browser):
         problems += [f"{page_path.relative_to(site)}: {event}" for event in events]
         page.close()
     assert not problems, "\n".join(problems)
-    assert explorers_seen >= 3, f"only {explorers_seen} explorers were found on the website"
+    assert explorers_seen >= 4, f"only {explorers_seen} explorers were found on the website"

@@ -22,6 +22,7 @@ from .core import (
 )
 from .kaplan import KAPLAN_EXPLORER_RANGE, KaplanFrontierPlot, explore_kaplan_frontier, plot_kaplan_frontier
 from .lifetime import INFERENCE_RANGE, QUALITY_RANGE, LifetimePlot, explore_lifetime, plot_lifetime
+from .power_law import FloorPlot, explore_floor_fit, law_with_floor, plot_floor_fit
 
 __all__ = [
     "MODE_VARIABLE",
@@ -31,6 +32,10 @@ __all__ = [
     "make_explorer",
     "static_explorer",
     "ExplorerPlot",
+    "FloorPlot",
+    "explore_floor_fit",
+    "law_with_floor",
+    "plot_floor_fit",
     "ISOFLOP_EXPLORER_RANGE",
     "IsoFlopPlot",
     "explore_isoflop",

@@ -138,6 +138,7 @@ def log_control(name: str, description: str, low: float, high: float, per_decade
     v.in_range(start, name, low, high)
     count = int(round(np.log10(high / low) * per_decade)) + 1
     grid = np.logspace(np.log10(low), np.log10(high), count)
+    grid[0], grid[-1] = low, high  # exact ends: logspace can land a rounding error outside them
     grid[np.argmin(np.abs(np.log10(grid) - np.log10(start)))] = start
     return Control(name, description, "log", tuple(float(x) for x in grid),
                    tuple(formatter(float(x)) for x in grid), float(start), step)
