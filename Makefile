@@ -73,7 +73,7 @@ lint: venv
 	$(BIN)/ruff check lectures_lib tests benchmarks book/_ext
 
 lab: venv
-	$(BIN)/jupyter lab notebooks
+	$(BIN)/jupyter lab notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 serve:
 	@test -f _build/html/index.html || { echo "no build yet: run 'make book' first"; exit 1; }
