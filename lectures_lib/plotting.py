@@ -7,6 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 #: Okabe and Ito's palette, distinguishable under the common forms of colour blindness.
 PALETTE: dict[str, str] = {
@@ -59,6 +60,16 @@ def label_axes(ax: Axes, xlabel: str, ylabel: str, title: str | None = None, *, 
     if title:
         ax.set_title(title)
     return ax
+
+
+def readout_box(ax: Axes, corner: str = "upper right", fontsize: float = 8.0) -> Text:
+    """An empty monospace text box in a corner of ``ax`` ("upper right" or "upper left"), for an explorer's readout."""
+    if corner not in ("upper right", "upper left"):
+        raise ValueError(f"corner must be 'upper right' or 'upper left', got {corner!r}")
+    right = corner == "upper right"
+    return ax.text(0.98 if right else 0.02, 0.98, "", transform=ax.transAxes, va="top",
+                   ha="right" if right else "left", multialignment="left", family="monospace", fontsize=fontsize,
+                   bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.9, "edgecolor": PALETTE["grey"]})
 
 
 _SUFFIXES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))

@@ -13,7 +13,7 @@ from matplotlib.text import Text
 
 from .. import _validate as v
 from ..chinchilla import PUBLISHED_LAWS
-from ..plotting import PALETTE, format_count, label_axes, new_axes
+from ..plotting import PALETTE, format_count, label_axes, new_axes, readout_box
 from .core import Control, log_control, make_explorer
 
 #: Budgets drawn as background IsoFLOP curves, in FLOPs.
@@ -96,9 +96,7 @@ def plot_isoflop(flops: float = 5.76e23, constants: str = "Besiroglu et al. 2024
     (selected,) = ax.plot([], [], color=PALETTE["blue"], linewidth=2.5, label="chosen budget")
     (selected_minimum,) = ax.plot([], [], "o", color=PALETTE["orange"], markersize=9, markeredgecolor="black",
                                   label="its optimum")
-    readout = ax.text(0.98, 0.98, "", transform=ax.transAxes, va="top", ha="right", multialignment="left",
-                      family="monospace", fontsize=7.5,
-                      bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.9, "edgecolor": PALETTE["grey"]})
+    readout = readout_box(ax, "upper right", fontsize=7.5)
     label_axes(ax, "parameters N (log scale)", "predicted loss (nats/token)")
     ax.set_xscale("log")
     ax.set_xlim(_SIZES[0], _SIZES[-1])

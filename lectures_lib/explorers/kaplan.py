@@ -15,7 +15,7 @@ from .. import _validate as v
 from .. import kaplan
 from ..compute import PF_DAY_FLOPS, flops_to_pf_days
 from ..models import get_model
-from ..plotting import PALETTE, format_count, label_axes, new_axes
+from ..plotting import PALETTE, format_count, label_axes, new_axes, readout_box
 from .core import log_control, make_explorer
 
 #: Compute range of the Kaplan frontier explorer, in PF-days.
@@ -83,8 +83,7 @@ def plot_kaplan_frontier(pf_days: float = 3.65e3, ax: Axes | None = None) -> Kap
     budget_line = ax.axvline(pf_days, color=PALETTE["grey"], linestyle="--", linewidth=1)
     (params_point,) = ax.plot([], [], "o", color=PALETTE["blue"], markersize=8)
     (tokens_point,) = ax.plot([], [], "o", color=PALETTE["orange"], markersize=8)
-    readout = ax.text(0.02, 0.98, "", transform=ax.transAxes, va="top", ha="left", family="monospace", fontsize=8,
-                      bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.85, "edgecolor": PALETTE["grey"]})
+    readout = readout_box(ax, "upper left")
     label_axes(ax, "training compute $C_{min}$ (PF-days)", "parameters or tokens", loglog=True)
     ax.set_xlim(low, high)
     ax.set_ylim(1e7, 1e14)

@@ -13,7 +13,7 @@ from matplotlib.text import Text
 
 from .. import _validate as v
 from ..inference import SARDANA_2024, lifetime_flops, lifetime_optimal
-from ..plotting import PALETTE, format_count, label_axes, new_axes
+from ..plotting import PALETTE, format_count, label_axes, new_axes, readout_box
 from .core import log_control, make_explorer
 
 #: Slider ranges: the quality (as the size of a Chinchilla-optimal model) and the lifetime inference tokens.
@@ -86,9 +86,7 @@ def plot_lifetime(quality_params: float = 70e9, inference_tokens: float = 1e13, 
                                   label="compute-optimal (Chinchilla)")
     (lifetime_point,) = ax.plot([], [], "D", color=PALETTE["orange"], markersize=9, markeredgecolor="black",
                                 label="cheapest over its life")
-    readout = ax.text(0.98, 0.98, "", transform=ax.transAxes, va="top", ha="right", multialignment="left",
-                      family="monospace", fontsize=7.5,
-                      bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.9, "edgecolor": PALETTE["grey"]})
+    readout = readout_box(ax, "upper right", fontsize=7.5)
     label_axes(ax, "parameters N", "training tokens D", loglog=True)
     ax.set_xlim(1e8, 1e13)
     ax.set_ylim(1e10, 1e17)

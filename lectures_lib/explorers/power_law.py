@@ -13,7 +13,7 @@ from matplotlib.text import Text
 from matplotlib.ticker import FormatStrFormatter
 
 from .. import _validate as v
-from ..plotting import PALETTE, label_axes, new_axes
+from ..plotting import PALETTE, label_axes, new_axes, readout_box
 from ..power_laws import PowerLaw, fit_power_law
 from .core import Control, log_control, make_explorer
 
@@ -84,9 +84,7 @@ def plot_floor_fit(exponent: float = 0.34, floor: float = 1.69, ax: Axes | None 
     (fit,) = ax.plot([], [], "--", color=PALETTE["red"], linewidth=2, label="straight-line fit, extrapolated")
     floor_line = ax.axhline(1.0, color=PALETTE["grey"], linestyle=":", linewidth=1)
     ax.axvspan(*WINDOW, color=PALETTE["sky"], alpha=0.12)
-    readout = ax.text(0.98, 0.98, "", transform=ax.transAxes, va="top", ha="right", multialignment="left",
-                      family="monospace", fontsize=8,
-                      bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.9, "edgecolor": PALETTE["grey"]})
+    readout = readout_box(ax, "upper right")
     label_axes(ax, "resource x (for example parameters)", "loss (nats/token)", loglog=True)
     ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
     ax.yaxis.set_minor_formatter(FormatStrFormatter("%g"))
