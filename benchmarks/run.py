@@ -66,12 +66,7 @@ def static_explorer_figures() -> list[tuple[str, float, int, float]]:
         start = time.perf_counter()
         widget = getattr(explorers, name)()
         seconds = time.perf_counter() - start
-        stack, frames = [widget], []
-        while stack:
-            current = stack.pop()
-            if type(current).__name__ == "HTML":
-                frames.append(current.value)
-            stack.extend(getattr(current, "children", ()))
+        frames = explorers.frame_images(widget)
         size = sum(len(base64.b64decode(re.search(r'base64,([^"]+)"', f).group(1))) for f in frames)
         figures.append((name, seconds, len(frames), size / 1e3))
     del os.environ["LECTURES_LIB_EXPLORERS"]

@@ -96,6 +96,13 @@ def positive_int(value: object, name: str) -> int:
     return int(value)
 
 
+def seed(value: object, name: str = "seed") -> int:
+    """An integer seed for numpy's random generator (booleans and floats are refused)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r}")
+    return int(value)
+
+
 def same_length(name_a: str, a: np.ndarray, name_b: str, b: np.ndarray) -> None:
     """Raise ``ValueError`` unless two 1-D arrays have the same length."""
     if a.shape != b.shape:

@@ -331,8 +331,7 @@ def bootstrap(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, n_resam
     """
     n, d, ell = _runs(n_params, n_tokens, loss)
     v.positive_int(n_resamples, "n_resamples")
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
-        raise TypeError(f"seed must be an integer, got {seed!r}")
+    v.seed(seed)
     full = fit_result(n, d, ell, delta)
     rng = np.random.default_rng(seed)
     log_n, log_d, log_loss = np.log(n), np.log(d), np.log(ell)
@@ -348,12 +347,6 @@ def bootstrap(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, n_resam
 # ------------------------------------------------------------------------------------------------
 # Simulated training runs
 # ------------------------------------------------------------------------------------------------
-def _seed(seed: object) -> int:
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
-        raise TypeError(f"seed must be an integer, got {seed!r}")
-    return int(seed)
-
-
 def simulate_isoflop_runs(law: ChinchillaLaw, budgets: ArrayLike, sizes_per_budget: int = 15,
                           span: float = 16.0, noise: float = 0.01, seed: int = 0
                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -367,7 +360,7 @@ def simulate_isoflop_runs(law: ChinchillaLaw, budgets: ArrayLike, sizes_per_budg
     count = v.positive_int(sizes_per_budget, "sizes_per_budget")
     width = float(v.positive(span, "span"))
     sigma = float(v.non_negative(noise, "noise"))
-    rng = np.random.default_rng(_seed(seed))
+    rng = np.random.default_rng(v.seed(seed))
     n_opt, _ = law.compute_optimal(c)
     factors = np.logspace(-np.log10(width), np.log10(width), count)
     n = (np.atleast_1d(n_opt)[:, None] * factors[None, :]).ravel()
@@ -390,7 +383,7 @@ def simulate_training_curves(law: ChinchillaLaw, sizes: ArrayLike, max_tokens: A
     d_max = np.broadcast_to(v.positive(max_tokens, "max_tokens"), n_sizes.shape)
     count = v.positive_int(points, "points")
     sigma = float(v.non_negative(noise, "noise"))
-    rng = np.random.default_rng(_seed(seed))
+    rng = np.random.default_rng(v.seed(seed))
     fractions = np.logspace(-3, 0, count)
     n = np.repeat(n_sizes, count)
     d = (d_max[:, None] * fractions[None, :]).ravel()

@@ -54,10 +54,20 @@ def _reducible(law: ChinchillaLaw, target_loss: ArrayLike) -> np.ndarray:
 
 
 def _size_and_data(law: ChinchillaLaw, reducible: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """N and D whose two penalties are u and 1 - u of the reducible loss."""
+    """N and D whose two penalties are u and 1 - u of the reducible loss (the curve of constant loss)."""
     n = (law.A / (u * reducible)) ** (1.0 / law.alpha)
     d = (law.B / ((1.0 - u) * reducible)) ** (1.0 / law.beta)
     return n, d
+
+
+def equal_loss_models(law: ChinchillaLaw, target_loss: float, shares: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """``(n_params, n_tokens)`` of the models reaching ``target_loss``, one per share u in (0, 1) of the
+    reducible loss that is due to model size: A N**-alpha = u (L - E), B D**-beta = (1 - u) (L - E)."""
+    reducible = _reducible(law, target_loss)
+    u = v.in_range(shares, "shares", 0.0, 1.0, low_open=True)
+    if (u >= 1).any():
+        raise ValueError("shares must lie strictly between 0 and 1")
+    return _size_and_data(law, reducible, u)
 
 
 def lifetime_optimal(law: ChinchillaLaw, target_loss: ArrayLike, inference_tokens: ArrayLike

@@ -85,19 +85,6 @@ def test_lifetime_explorer_follows_both_sliders():
     assert inf.lifetime_optimal  # the explorer is built on the library's solver
 
 
-def _frames(widget):
-    import ipywidgets as widgets
-
-    found = []
-    stack = [widget]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, widgets.HTML):
-            found.append(current.value)
-        stack.extend(getattr(current, "children", ()))
-    return found
-
-
 @pytest.mark.parametrize("name, expected_frames", [
     ("explore_floor_fit", 35), ("explore_kaplan_frontier", 19), ("explore_isoflop", 21), ("explore_lifetime", 35),
 ])
@@ -114,7 +101,7 @@ def test_static_explorers_precompute_every_frame(monkeypatch, name, expected_fra
     monkeypatch.setenv("LECTURES_LIB_EXPLORERS", "static")
     assert explorers.explorer_mode() == "static"
     widget = getattr(explorers, name)()
-    frames = _frames(widget)
+    frames = explorers.frame_images(widget)
     assert len(frames) == expected_frames
     keys = {re.search(r'data-frame="([^"]+)"', f).group(1) for f in frames}
     assert len(keys) == expected_frames                         # one frame per grid point

@@ -109,3 +109,12 @@ def test_option_costs():
     assert costs["fine-tune an open model"][0] == pytest.approx(6 * 8e9 * 1e10 * 2e-18)
     assert costs["pre-train your own"][1] - costs["fine-tune an open model"][1] == pytest.approx(
         6 * 8e9 * (15e12 - 1e10) * 2e-18)
+
+
+def test_equal_loss_models_reach_the_target():
+    n, d = inf.equal_loss_models(LAW, 2.0, np.linspace(0.05, 0.95, 7))
+    np.testing.assert_allclose(LAW.loss(n, d), 2.0, rtol=1e-12)
+    assert np.all(np.diff(n) < 0) and np.all(np.diff(d) > 0)
+    for bad in (0.0, 1.0, 1.5):
+        with pytest.raises(ValueError, match="shares"):
+            inf.equal_loss_models(LAW, 2.0, bad)

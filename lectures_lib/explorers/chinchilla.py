@@ -14,7 +14,7 @@ from matplotlib.text import Text
 from .. import _validate as v
 from ..chinchilla import PUBLISHED_LAWS
 from ..plotting import PALETTE, format_count, label_axes, new_axes, readout_box
-from .core import Control, log_control, make_explorer
+from .core import Control, ReadoutDescription, log_control, make_explorer
 
 #: Budgets drawn as background IsoFLOP curves, in FLOPs.
 BACKGROUND_BUDGETS: tuple[float, ...] = (1e19, 1e20, 1e21, 1e22, 1e23, 1e24, 1e25)
@@ -30,8 +30,10 @@ def _law(constants: str):
 
 
 @dataclass
-class IsoFlopPlot:
+class IsoFlopPlot(ReadoutDescription):
     """Handle on the IsoFLOP figure; :meth:`update` changes the budget or the constants."""
+
+    TITLE = "IsoFLOP curves."
 
     fig: Figure
     ax: Axes
@@ -46,10 +48,6 @@ class IsoFlopPlot:
     def dynamic_artists(self) -> tuple[Artist, ...]:
         return (*self.background, self.frontier, self.background_minima, self.selected, self.selected_minimum,
                 self.readout)
-
-    def describe(self) -> str:
-        """The frame in words, for its alt text."""
-        return "IsoFLOP curves. " + " ".join(self.readout.get_text().split())
 
     def update(self, flops: float, constants: str) -> None:
         """Show the IsoFLOP curve of ``flops`` FLOPs under the named published ``constants``."""

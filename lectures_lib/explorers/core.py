@@ -21,12 +21,13 @@ import itertools
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 from PIL import Image
 
 from .. import _validate as v
@@ -55,6 +56,17 @@ class ExplorerPlot(Protocol):
     def update(self, **values: object) -> None: ...
 
     def describe(self) -> str: ...
+
+
+class ReadoutDescription:
+    """Mixin for plot handles with a ``readout`` text: the alt text is a title plus the readout in one line."""
+
+    TITLE: ClassVar[str] = ""
+    readout: Text
+
+    def describe(self) -> str:
+        """The frame in words, for its alt text."""
+        return f"{self.TITLE} " + " ".join(self.readout.get_text().split())
 
 
 class FrameRenderer:
@@ -222,6 +234,17 @@ def static_explorer(plot: ExplorerPlot, controls: Sequence[Control]) -> "ipywidg
     box = widgets.VBox([*pickers, stack])
     box.add_class(EXPLORER_CLASS)
     return box
+
+
+def frame_images(widget: "ipywidgets.Widget") -> list[str]:
+    """The ``<img>`` markup of every frame inside a static explorer (empty for a live one)."""
+    found, pending = [], [widget]
+    while pending:
+        current = pending.pop()
+        if type(current).__name__ == "HTML" and "data-frame=" in current.value:
+            found.append(current.value)
+        pending.extend(getattr(current, "children", ()))
+    return found
 
 
 def live_explorer(plot: ExplorerPlot, controls: dict[str, "ipywidgets.Widget"]) -> "ipywidgets.Widget":

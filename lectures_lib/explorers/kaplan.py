@@ -16,15 +16,17 @@ from .. import kaplan
 from ..compute import PF_DAY_FLOPS, flops_to_pf_days
 from ..models import get_model
 from ..plotting import PALETTE, format_count, label_axes, new_axes, readout_box
-from .core import log_control, make_explorer
+from .core import ReadoutDescription, log_control, make_explorer
 
 #: Compute range of the Kaplan frontier explorer, in PF-days.
 KAPLAN_EXPLORER_RANGE: tuple[float, float] = (1e-3, 1e6)
 
 
 @dataclass
-class KaplanFrontierPlot:
+class KaplanFrontierPlot(ReadoutDescription):
     """Handle on the Kaplan frontier figure; :meth:`update` moves the chosen budget."""
+
+    TITLE = "Kaplan et al. compute-efficient frontier."
 
     fig: Figure
     ax: Axes
@@ -38,10 +40,6 @@ class KaplanFrontierPlot:
     def dynamic_artists(self) -> tuple[Artist, ...]:
         """The artists that change when the budget moves."""
         return (self.budget_line, self.params_point, self.tokens_point, self.readout)
-
-    def describe(self) -> str:
-        """The frame in words, for its alt text."""
-        return "Kaplan et al. compute-efficient frontier. " + " ".join(self.readout.get_text().split())
 
     def update(self, pf_days: float) -> None:
         """Move the marked budget to ``pf_days`` PF-days and refresh the readout."""

@@ -12,9 +12,9 @@ from matplotlib.lines import Line2D
 from matplotlib.text import Text
 
 from .. import _validate as v
-from ..inference import SARDANA_2024, lifetime_flops, lifetime_optimal
+from ..inference import SARDANA_2024, equal_loss_models, lifetime_flops, lifetime_optimal
 from ..plotting import PALETTE, format_count, label_axes, new_axes, readout_box
-from .core import log_control, make_explorer
+from .core import ReadoutDescription, log_control, make_explorer
 
 #: Slider ranges: the quality (as the size of a Chinchilla-optimal model) and the lifetime inference tokens.
 QUALITY_RANGE: tuple[float, float] = (1e9, 1e12)
@@ -23,8 +23,10 @@ _LAW = SARDANA_2024
 
 
 @dataclass
-class LifetimePlot:
+class LifetimePlot(ReadoutDescription):
     """Handle on the lifetime-cost figure; :meth:`update` sets the quality and the usage."""
+
+    TITLE = "Models of equal loss."
 
     fig: Figure
     ax: Axes
@@ -38,21 +40,13 @@ class LifetimePlot:
     def dynamic_artists(self) -> tuple[Artist, ...]:
         return (self.iso_loss, self.path, self.chinchilla_point, self.lifetime_point, self.readout)
 
-    def describe(self) -> str:
-        """The frame in words, for its alt text."""
-        return "Models of equal loss. " + " ".join(self.readout.get_text().split())
-
     def update(self, quality_params: float, inference_tokens: float) -> None:
         """Target: the loss of a compute-optimal model of ``quality_params``; usage: ``inference_tokens``."""
         n_ref = float(v.in_range(quality_params, "quality_params", *QUALITY_RANGE))
         d_inf = float(v.in_range(inference_tokens, "inference_tokens", *INFERENCE_RANGE))
         d_ref = float(_LAW.tokens_for_params(n_ref))
         target = float(_LAW.loss(n_ref, d_ref))
-        reducible = target - _LAW.E
-        u = np.linspace(0.02, 0.98, 300)
-        n_curve = (_LAW.A / (u * reducible)) ** (1 / _LAW.alpha)
-        d_curve = (_LAW.B / ((1 - u) * reducible)) ** (1 / _LAW.beta)
-        self.iso_loss.set_data(n_curve, d_curve)
+        self.iso_loss.set_data(*equal_loss_models(_LAW, target, np.linspace(0.02, 0.98, 300)))
         usages = np.logspace(np.log10(INFERENCE_RANGE[0]), np.log10(INFERENCE_RANGE[1]), 60)
         self.path.set_data(*lifetime_optimal(_LAW, target, usages))
         n_star, d_star = lifetime_optimal(_LAW, target, d_inf)

@@ -15,7 +15,7 @@ from matplotlib.ticker import FormatStrFormatter
 from .. import _validate as v
 from ..plotting import PALETTE, label_axes, new_axes, readout_box
 from ..power_laws import PowerLaw, fit_power_law
-from .core import Control, log_control, make_explorer
+from .core import Control, ReadoutDescription, log_control, make_explorer
 
 #: The measured window (where the runs are) and the point predicted far beyond it.
 WINDOW: tuple[float, float] = (1e6, 1e9)
@@ -34,8 +34,10 @@ def law_with_floor(exponent: float, floor: float) -> PowerLaw:
 
 
 @dataclass
-class FloorPlot:
+class FloorPlot(ReadoutDescription):
     """Handle on the floor-pitfall figure; :meth:`update` sets the true exponent and floor."""
+
+    TITLE = "Straight-line fit to a law with a floor."
 
     fig: Figure
     ax: Axes
@@ -48,10 +50,6 @@ class FloorPlot:
     @property
     def dynamic_artists(self) -> tuple[Artist, ...]:
         return (self.truth, self.runs, self.fit, self.floor_line, self.readout)
-
-    def describe(self) -> str:
-        """The frame in words, for its alt text."""
-        return "Straight-line fit to a law with a floor. " + " ".join(self.readout.get_text().split())
 
     def update(self, exponent: float, floor: float) -> None:
         """Draw the law with ``exponent`` and ``floor``, its runs in the window and the straight-line fit."""
