@@ -65,7 +65,6 @@ rebuild: venv vendor
 # Unit, exercise, book and website tests (the website test builds the book itself with -W -n and
 # drives Chromium over every page), then every notebook under nbval.
 test: venv vendor lint
-	$(BIN)/python -m lectures_lib.grading release --check
 	$(BIN)/python -m pytest tests -n 2 --dist loadfile -q
 	$(BIN)/python -m pytest notebooks $(PYTEST_NB) -q
 
