@@ -1,4 +1,4 @@
-"""Speed and accuracy of the inference-aware optimum (`lectures_lib.inference.lifetime_optimal`).
+"""Speed and accuracy of the inference-aware optimum (`lectures_lib.lifetime.lifetime_optimal`).
 
     python benchmarks/lifetime.py
 
@@ -13,9 +13,9 @@ import time
 
 import numpy as np
 
-from lectures_lib import inference as inf
+from lectures_lib import lifetime
 
-LAW = inf.SARDANA_2024
+LAW = lifetime.SARDANA_2024
 
 
 def main() -> None:
@@ -24,11 +24,11 @@ def main() -> None:
     times = []
     for _ in range(20):
         start = time.perf_counter()
-        n, _ = inf.lifetime_optimal(LAW, target, usage)
+        n, _ = lifetime.lifetime_optimal(LAW, target, usage)
         times.append(time.perf_counter() - start)
     print(f"1,000 inference budgets: median {1000 * statistics.median(times):.1f} ms (target < 50 ms)")
     sample = usage[::50]
-    worst = max(abs(n[i * 50] / inf.lifetime_optimal_search(LAW, target, d) - 1) for i, d in enumerate(sample))
+    worst = max(abs(n[i * 50] / lifetime.lifetime_optimal_search(LAW, target, d) - 1) for i, d in enumerate(sample))
     print(f"largest relative difference from brute force over {len(sample)} budgets: {worst:.1e} (target <= 1e-6)")
 
 

@@ -38,7 +38,8 @@ def build_times(out: Path) -> tuple[float, float]:
 def explorer_update_ms(repeats: int = 60) -> float:
     import numpy as np
 
-    from lectures_lib.explorers import FrameRenderer, plot_kaplan_frontier
+    from lectures_lib.explorers import plot_kaplan_frontier
+    from lectures_lib.explorers.core import FrameRenderer
 
     plot = plot_kaplan_frontier(1.0)
     renderer = FrameRenderer(plot.fig, plot.dynamic_artists)

@@ -199,26 +199,26 @@ def test_isoflop_explorer_arguments():
 
 
 def test_inference_arguments():
-    from lectures_lib import inference as inf
+    from lectures_lib import lifetime
 
-    law = inf.SARDANA_2024
+    law = lifetime.SARDANA_2024
     with pytest.raises(TypeError, match="law"):
-        inf.lifetime_optimal("Chinchilla", 2.0, 1e12)
+        lifetime.lifetime_optimal("Chinchilla", 2.0, 1e12)
     with pytest.raises(ValueError, match="inference_tokens"):
-        inf.lifetime_optimal(law, 2.0, -1.0)
+        lifetime.lifetime_optimal(law, 2.0, -1.0)
     with pytest.raises(ValueError, match="target_loss"):
-        inf.lifetime_optimal(law, math.nan, 1e12)
+        lifetime.lifetime_optimal(law, math.nan, 1e12)
     for bad, error in ((0.0, ValueError), (1.5, ValueError), (math.nan, ValueError), ("half", TypeError)):
         with pytest.raises(error, match="size_fraction"):
-            inf.size_overhead(law, bad)
+            lifetime.size_overhead(law, bad)
     with pytest.raises(ValueError, match="train_tokens"):
-        inf.lifetime_flops(1e9, 0.0, 1e9)
+        lifetime.lifetime_flops(1e9, 0.0, 1e9)
     with pytest.raises(ValueError, match="inference_tokens"):
-        inf.lifetime_flops(1e9, 1e10, -5.0)
+        lifetime.lifetime_flops(1e9, 1e10, -5.0)
     with pytest.raises(ValueError, match="loss"):
         law.flops_for_loss(1.0)
     with pytest.raises(ValueError, match="serving_dollars_per_exaflop"):
-        inf.option_costs(1e9, 8e9, api_dollars_per_million_tokens=1.0, training_dollars_per_exaflop=2.0,
+        lifetime.option_costs(1e9, 8e9, api_dollars_per_million_tokens=1.0, training_dollars_per_exaflop=2.0,
                          serving_dollars_per_exaflop=0.0, finetune_tokens=1e9, pretrain_tokens=1e12)
     from lectures_lib.explorers import plot_lifetime
 

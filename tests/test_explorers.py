@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from lectures_lib import kaplan
-from lectures_lib.explorers import FrameRenderer, explore_kaplan_frontier, plot_kaplan_frontier
+from lectures_lib.explorers import explore_kaplan_frontier, plot_kaplan_frontier
+from lectures_lib.explorers.core import FrameRenderer
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -67,7 +68,7 @@ def test_isoflop_explorer_follows_budget_and_constants():
 
 
 def test_lifetime_explorer_follows_both_sliders():
-    from lectures_lib import inference as inf
+    from lectures_lib import lifetime
     from lectures_lib.explorers import explore_lifetime, plot_lifetime
 
     plot = plot_lifetime(70e9, 1e13)
@@ -82,7 +83,7 @@ def test_lifetime_explorer_follows_both_sliders():
     quality.value = 1e10
     frames.add(bytes(image.value))
     assert len(frames) == 3
-    assert inf.lifetime_optimal  # the explorer is built on the library's solver
+    assert lifetime.lifetime_optimal  # the explorer is built on the library's solver
 
 
 @pytest.mark.parametrize("name, expected_frames", [
@@ -125,7 +126,7 @@ def test_static_explorer_opens_on_the_exact_start(monkeypatch):
 
 
 def test_controls_are_validated():
-    from lectures_lib.explorers import Control, log_control
+    from lectures_lib.explorers.core import Control, log_control
 
     with pytest.raises(ValueError, match="kind"):
         Control("x", "x", "linear", (1, 2), ("1", "2"), 1)

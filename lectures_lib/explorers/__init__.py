@@ -3,57 +3,48 @@
 with widgets.
 
 A handle redraws by moving its artists (``set_data``, ``set_text``), never by building a new figure,
-so one slider step costs one blitted PNG render (:class:`FrameRenderer`). ipywidgets is imported only
-inside the wrappers, so the library imports without it.
+so one slider step costs one blitted PNG render (:class:`~.core.FrameRenderer`). ipywidgets is imported
+only inside the wrappers, so the library imports without it.
+
+``EXPLORERS`` names every explorer a chapter shows, with the chapter it belongs to; tests and
+benchmarks iterate over it, so a new explorer is registered here and nowhere else.
 """
 
-from .chinchilla import ISOFLOP_EXPLORER_RANGE, IsoFlopPlot, explore_isoflop, plot_isoflop
-from .core import (
-    MODE_VARIABLE,
-    Control,
-    ExplorerPlot,
-    FrameRenderer,
-    ReadoutDescription,
-    explorer_mode,
-    frame_images,
-    live_explorer,
-    log_control,
-    log_slider,
-    make_explorer,
-    static_explorer,
-)
-from .kaplan import KAPLAN_EXPLORER_RANGE, KaplanFrontierPlot, explore_kaplan_frontier, plot_kaplan_frontier
-from .lifetime import INFERENCE_RANGE, QUALITY_RANGE, LifetimePlot, explore_lifetime, plot_lifetime
-from .power_law import FloorPlot, explore_floor_fit, law_with_floor, plot_floor_fit
+from collections.abc import Callable
+from typing import NamedTuple
+
+from .chinchilla import explore_isoflop, plot_isoflop
+from .kaplan import explore_kaplan_frontier, plot_kaplan_frontier
+from .lifetime import explore_lifetime, plot_lifetime
+from .power_laws import explore_floor_fit, law_with_floor, plot_floor_fit
+
+
+class Explorer(NamedTuple):
+    """A registered explorer: its chapter (notebook stem), its widget factory and its pure plot function."""
+
+    chapter: str
+    explore: Callable
+    plot: Callable
+
+
+#: Every explorer in the book, by the name of its ``explore_<thing>`` function.
+EXPLORERS: dict[str, Explorer] = {
+    "explore_floor_fit": Explorer("00_power_laws", explore_floor_fit, plot_floor_fit),
+    "explore_kaplan_frontier": Explorer("01_kaplan", explore_kaplan_frontier, plot_kaplan_frontier),
+    "explore_isoflop": Explorer("02_chinchilla", explore_isoflop, plot_isoflop),
+    "explore_lifetime": Explorer("03_chinchilla_trap", explore_lifetime, plot_lifetime),
+}
 
 __all__ = [
-    "MODE_VARIABLE",
-    "Control",
-    "ReadoutDescription",
-    "explorer_mode",
-    "frame_images",
-    "log_control",
-    "make_explorer",
-    "static_explorer",
-    "ExplorerPlot",
-    "FloorPlot",
+    "EXPLORERS",
+    "Explorer",
     "explore_floor_fit",
+    "explore_isoflop",
+    "explore_kaplan_frontier",
+    "explore_lifetime",
     "law_with_floor",
     "plot_floor_fit",
-    "ISOFLOP_EXPLORER_RANGE",
-    "IsoFlopPlot",
-    "explore_isoflop",
     "plot_isoflop",
-    "FrameRenderer",
-    "INFERENCE_RANGE",
-    "KAPLAN_EXPLORER_RANGE",
-    "LifetimePlot",
-    "QUALITY_RANGE",
-    "explore_lifetime",
-    "plot_lifetime",
-    "KaplanFrontierPlot",
-    "explore_kaplan_frontier",
-    "live_explorer",
-    "log_slider",
     "plot_kaplan_frontier",
+    "plot_lifetime",
 ]

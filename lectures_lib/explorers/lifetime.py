@@ -12,7 +12,7 @@ from matplotlib.lines import Line2D
 from matplotlib.text import Text
 
 from .. import _validate as v
-from ..inference import SARDANA_2024, equal_loss_models, lifetime_flops, lifetime_optimal
+from ..lifetime import SARDANA_2024, equal_loss_models, lifetime_flops, lifetime_optimal
 from ..plotting import PALETTE, format_count, label_axes, new_axes, readout_box
 from .core import ReadoutDescription, log_control, make_explorer
 

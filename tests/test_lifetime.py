@@ -1,4 +1,4 @@
-"""lectures_lib.inference against Sardana et al. 2024 and De Vries 2023 (../shared/REFERENCE.md, section 4)."""
+"""lectures_lib.lifetime against Sardana et al. 2024 and De Vries 2023 (../shared/REFERENCE.md, section 4)."""
 
 import time
 
@@ -6,15 +6,15 @@ import numpy as np
 import pytest
 
 from lectures_lib import chinchilla as ch
-from lectures_lib import inference as inf
+from lectures_lib import lifetime
 
-LAW = inf.SARDANA_2024
+LAW = lifetime.SARDANA_2024
 
 
 def test_lifetime_flops_and_break_even():
-    assert inf.lifetime_flops(70e9, 1.4e12, 0) == pytest.approx(5.88e23)
-    assert inf.lifetime_flops(70e9, 1.4e12, 1e13) == pytest.approx(5.88e23 + 1.4e24)
-    assert inf.break_even_inference_tokens(1.4e12) == pytest.approx(4.2e12)  # [D]
+    assert lifetime.lifetime_flops(70e9, 1.4e12, 0) == pytest.approx(5.88e23)
+    assert lifetime.lifetime_flops(70e9, 1.4e12, 1e13) == pytest.approx(5.88e23 + 1.4e24)
+    assert lifetime.break_even_inference_tokens(1.4e12) == pytest.approx(4.2e12)  # [D]
 
 
 @pytest.mark.parametrize("n_ref, d_inf, n_expected, tokens_ratio, saved", [  # REFERENCE 4a [D]
@@ -25,12 +25,12 @@ def test_lifetime_flops_and_break_even():
 def test_sardana_worked_examples(n_ref, d_inf, n_expected, tokens_ratio, saved):
     d_ref = LAW.tokens_for_params(n_ref)
     target = LAW.loss(n_ref, d_ref)
-    n, d = inf.lifetime_optimal(LAW, target, d_inf)
+    n, d = lifetime.lifetime_optimal(LAW, target, d_inf)
     assert n == pytest.approx(n_expected, rel=2e-3)
     assert d / d_ref == pytest.approx(tokens_ratio, rel=2e-3)
     assert LAW.loss(n, d) == pytest.approx(target, rel=1e-12)
     if saved is not None:
-        assert inf.lifetime_savings(LAW, n_ref, d_inf) == pytest.approx(saved, abs=1e-3)
+        assert lifetime.lifetime_savings(LAW, n_ref, d_inf) == pytest.approx(saved, abs=1e-3)
 
 
 def test_seventy_b_chinchilla_of_this_law():  # REFERENCE: 4.255T tokens, loss 1.8918
@@ -42,31 +42,31 @@ def test_seventy_b_chinchilla_of_this_law():  # REFERENCE: 4.255T tokens, loss 1
 @pytest.mark.parametrize("d_inf", [1e9, 1e11, 1e12, 1e13, 1e14, 1e15])
 def test_agrees_with_brute_force(law, d_inf):
     target = law.optimal_loss(1e23)
-    n, _ = inf.lifetime_optimal(law, target, d_inf)
-    assert n == pytest.approx(inf.lifetime_optimal_search(law, target, d_inf), rel=1e-6)
+    n, _ = lifetime.lifetime_optimal(law, target, d_inf)
+    assert n == pytest.approx(lifetime.lifetime_optimal_search(law, target, d_inf), rel=1e-6)
 
 
 def test_no_inference_is_the_chinchilla_optimum():
     n_opt, d_opt = ch.BESIROGLU_2024.compute_optimal(1e22)
-    n, d = inf.lifetime_optimal(ch.BESIROGLU_2024, ch.BESIROGLU_2024.optimal_loss(1e22), 0.0)
+    n, d = lifetime.lifetime_optimal(ch.BESIROGLU_2024, ch.BESIROGLU_2024.optimal_loss(1e22), 0.0)
     assert n == pytest.approx(n_opt, rel=1e-9) and d == pytest.approx(d_opt, rel=1e-9)
 
 
 def test_vectorised_and_fast():
     usage = np.logspace(9, 15, 1000)
-    n, d = inf.lifetime_optimal(LAW, 2.0, usage)
+    n, d = lifetime.lifetime_optimal(LAW, 2.0, usage)
     assert n.shape == d.shape == (1000,)
     assert np.all(np.diff(n) < 0) and np.all(np.diff(d) > 0)  # more usage: smaller model, more tokens
     start = time.perf_counter()
-    inf.lifetime_optimal(LAW, 2.0, usage)
+    lifetime.lifetime_optimal(LAW, 2.0, usage)
     assert time.perf_counter() - start < 1.0  # the 50 ms target is measured in benchmarks/lifetime.py
 
 
 def test_unreachable_target():
     with pytest.raises(ValueError, match="irreducible"):
-        inf.lifetime_optimal(LAW, LAW.E, 1e12)
+        lifetime.lifetime_optimal(LAW, LAW.E, 1e12)
     with pytest.raises(ValueError, match="target_loss"):
-        inf.lifetime_optimal(LAW, 1.0, 1e12)
+        lifetime.lifetime_optimal(LAW, 1.0, 1e12)
 
 
 @pytest.mark.parametrize("law, expected", [  # REFERENCE 4b [D]
@@ -75,11 +75,11 @@ def test_unreachable_target():
 ])
 def test_size_overhead(law, expected):
     for k, value in expected.items():
-        assert inf.size_overhead(law, k) == pytest.approx(value, abs=1e-3)
-    assert inf.size_overhead(law, 1.0) == pytest.approx(0.0, abs=1e-12)
-    critical = inf.critical_size_fraction(law)
-    assert np.isinf(inf.size_overhead(law, critical * 0.99))
-    assert np.isfinite(inf.size_overhead(law, critical * 1.01))
+        assert lifetime.size_overhead(law, k) == pytest.approx(value, abs=1e-3)
+    assert lifetime.size_overhead(law, 1.0) == pytest.approx(0.0, abs=1e-12)
+    critical = lifetime.critical_size_fraction(law)
+    assert np.isinf(lifetime.size_overhead(law, critical * 0.99))
+    assert np.isfinite(lifetime.size_overhead(law, critical * 1.01))
 
 
 def test_size_overhead_does_not_depend_on_the_budget():
@@ -89,20 +89,20 @@ def test_size_overhead_does_not_depend_on_the_budget():
         loss = law.optimal_loss(budget)
         n = 0.5 * n_opt
         d = (law.B / (loss - law.E - law.A * n**-law.alpha)) ** (1 / law.beta)
-        assert 6 * n * d / budget - 1 == pytest.approx(inf.size_overhead(law, 0.5), rel=1e-9)
+        assert 6 * n * d / budget - 1 == pytest.approx(lifetime.size_overhead(law, 0.5), rel=1e-9)
 
 
 def test_compute_optimal_equivalent():
     law = ch.BESIROGLU_2024
     n_opt, d_opt = law.compute_optimal(1e22)
-    flops, fraction, overhead = inf.compute_optimal_equivalent(law, n_opt, d_opt)
+    flops, fraction, overhead = lifetime.compute_optimal_equivalent(law, n_opt, d_opt)
     assert flops == pytest.approx(1e22) and fraction == pytest.approx(1.0) and overhead == pytest.approx(0, abs=1e-9)
-    _, fraction_small, overhead_small = inf.compute_optimal_equivalent(law, 0.5 * n_opt, 1e13)
+    _, fraction_small, overhead_small = lifetime.compute_optimal_equivalent(law, 0.5 * n_opt, 1e13)
     assert overhead_small > 0
 
 
 def test_option_costs():
-    costs = inf.option_costs(np.array([0.0, 1e12]), 8e9, api_dollars_per_million_tokens=1.0,
+    costs = lifetime.option_costs(np.array([0.0, 1e12]), 8e9, api_dollars_per_million_tokens=1.0,
                              training_dollars_per_exaflop=2.0, serving_dollars_per_exaflop=20.0,
                              finetune_tokens=1e10, pretrain_tokens=15e12)
     np.testing.assert_allclose(costs["use an API"], [0.0, 1e6])
@@ -112,9 +112,9 @@ def test_option_costs():
 
 
 def test_equal_loss_models_reach_the_target():
-    n, d = inf.equal_loss_models(LAW, 2.0, np.linspace(0.05, 0.95, 7))
+    n, d = lifetime.equal_loss_models(LAW, 2.0, np.linspace(0.05, 0.95, 7))
     np.testing.assert_allclose(LAW.loss(n, d), 2.0, rtol=1e-12)
     assert np.all(np.diff(n) < 0) and np.all(np.diff(d) > 0)
     for bad in (0.0, 1.0, 1.5):
         with pytest.raises(ValueError, match="shares"):
-            inf.equal_loss_models(LAW, 2.0, bad)
+            lifetime.equal_loss_models(LAW, 2.0, bad)
