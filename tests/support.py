@@ -1,0 +1,89 @@
+"""Helpers shared by the tests and the benchmarks, kept out of the library they check.
+
+Tests import this module as ``support`` (pytest puts ``tests/`` on the path); benchmarks do
+``sys.path.insert(0, str(ROOT / "tests")); import support``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import yaml
+from scipy import optimize
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+# -- the table of contents --------------------------------------------------------------------------
+def toc_files() -> list[str]:
+    """Every file ``_toc.yml`` lists (root first), as written there: a path without its suffix."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "file" in node:
+                files.append(node["file"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(toc.get("parts", []))
+    return files
+
+
+def toc_chapters() -> list[Path]:
+    """The chapter notebooks, in the order of ``_toc.yml``: entries under notebooks/ but not notebooks/exercises/."""
+    return [ROOT / f"{entry}.ipynb" for entry in toc_files()
+            if entry.startswith("notebooks/") and not entry.startswith("notebooks/exercises/")]
+
+
+# -- explorers --------------------------------------------------------------------------------------
+def frame_images(widget) -> list[str]:
+    """The ``<img>`` markup of every frame inside a static explorer (empty for a live one).
+
+    Walks the widget tree and returns the value of every ``HTML`` widget that holds a frame
+    (its value contains ``data-frame=``).
+    """
+    found, pending = [], [widget]
+    while pending:
+        current = pending.pop()
+        if type(current).__name__ == "HTML" and "data-frame=" in current.value:
+            found.append(current.value)
+        pending.extend(getattr(current, "children", ()))
+    return found
+
+
+# -- the inference-aware optimum, by brute force ----------------------------------------------------
+TRAINING_FLOPS_PER_PARAM_TOKEN = 6.0
+INFERENCE_FLOPS_PER_PARAM_TOKEN = 2.0
+
+
+def lifetime_optimal_search(law, target_loss: float, inference_tokens: float) -> float:
+    """The model size that reaches ``target_loss`` at the lowest lifetime cost 6 N D + 2 N D_inf, by search.
+
+    ``law`` is any object with the attributes E, A, B, alpha, beta of L(N, D) = E + A/N**alpha + B/D**beta
+    (a ``ChinchillaLaw``). Writes D as a function of N along the curve of constant loss and minimises the
+    log of the lifetime FLOPs over log N with SciPy's bounded scalar search. Scalar arguments only; slow by
+    design: it checks the library's closed form, so it uses none of the library's code.
+    """
+    target_loss, inference_tokens = float(target_loss), float(inference_tokens)
+    if not np.isfinite(target_loss) or target_loss <= law.E:
+        raise ValueError(f"target_loss must be above the irreducible loss E = {law.E:g}, got {target_loss:g}")
+    if not np.isfinite(inference_tokens) or inference_tokens < 0:
+        raise ValueError(f"inference_tokens must be finite and non-negative, got {inference_tokens:g}")
+    reducible = target_loss - law.E
+    smallest = np.log((law.A / reducible) ** (1.0 / law.alpha))  # below this size no data reaches the target
+
+    def log_cost(log_n: float) -> float:
+        n = np.exp(log_n)
+        d = (law.B / (reducible - law.A * n ** (-law.alpha))) ** (1.0 / law.beta)
+        flops = TRAINING_FLOPS_PER_PARAM_TOKEN * n * d + INFERENCE_FLOPS_PER_PARAM_TOKEN * n * inference_tokens
+        return float(np.log(flops))
+
+    result = optimize.minimize_scalar(log_cost, bounds=(smallest + 1e-12, smallest + 12.0), method="bounded",
+                                      options={"xatol": 1e-13, "maxiter": 10000})
+    return float(np.exp(result.x))
