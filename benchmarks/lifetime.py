@@ -11,9 +11,15 @@ from __future__ import annotations
 import statistics
 import time
 
+import sys
+from pathlib import Path
+
 import numpy as np
 
 from lectures_lib import lifetime
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+import support  # noqa: E402  (the brute-force search shared with the tests)
 
 LAW = lifetime.SARDANA_2024
 
@@ -24,11 +30,11 @@ def main() -> None:
     times = []
     for _ in range(20):
         start = time.perf_counter()
-        n, _ = lifetime.lifetime_optimal(LAW, target, usage)
+        n, _ = lifetime.lifetime_optimal(target, usage, law=LAW)
         times.append(time.perf_counter() - start)
     print(f"1,000 inference budgets: median {1000 * statistics.median(times):.1f} ms (target < 50 ms)")
     sample = usage[::50]
-    worst = max(abs(n[i * 50] / lifetime.lifetime_optimal_search(LAW, target, d) - 1) for i, d in enumerate(sample))
+    worst = max(abs(n[i * 50] / support.lifetime_optimal_search(LAW, target, d) - 1) for i, d in enumerate(sample))
     print(f"largest relative difference from brute force over {len(sample)} budgets: {worst:.1e} (target <= 1e-6)")
 
 

@@ -123,3 +123,11 @@ def one_dimensional(array: np.ndarray, name: str, minimum: int) -> np.ndarray:
 def scalar_or_array(result: np.ndarray) -> float | np.ndarray:
     """A 0-d result comes back as a Python float, anything else as an array."""
     return float(result) if np.ndim(result) == 0 else result
+
+
+def law(value: object, kind: type, name: str = "law") -> object:
+    """``value`` if it is an instance of ``kind`` (a law dataclass), else a ``TypeError`` naming both."""
+    if not isinstance(value, kind):
+        raise TypeError(f"{name} must be a {kind.__name__} (for example a published constant of lectures_lib), "
+                        f"got {type(value).__name__}")
+    return value

@@ -74,8 +74,8 @@ class ChinchillaLaw:
         c = v.positive(flops, "flops") / TRAINING_FLOPS_PER_PARAM_TOKEN
         return v.scalar_or_array(self.G * c**self.a), v.scalar_or_array(c**self.b / self.G)
 
-    def tokens_per_param(self, flops: ArrayLike) -> float | np.ndarray:
-        """D_opt / N_opt at a budget of ``flops`` FLOPs: G**-2 (C/6)**(b - a)."""
+    def optimal_tokens_per_param(self, flops: ArrayLike) -> float | np.ndarray:
+        """D_opt / N_opt: tokens per parameter of the compute-optimal model for ``flops`` FLOPs, G**-2 (C/6)**(b-a)."""
         n, d = self.compute_optimal(flops)
         return v.scalar_or_array(np.asarray(d) / np.asarray(n))
 
@@ -275,28 +275,6 @@ def naive_fit(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, start: 
     return FitResult(_to_law(result.x), huber_objective(result.x, log_n, log_d, log_loss, delta)[0], result.x)
 
 
-def grid_objective_baseline(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike,
-                            delta: float = HUBER_DELTA) -> FitResult:
-    """The paper's procedure: L-BFGS from every point of the 4,500-point grid of App. D.2, keep the best.
-
-    alpha, beta in {0, 0.5, ..., 2}, e in {-1, -0.5, ..., 1}, a, b in {0, 5, ..., 25}. Slow on purpose:
-    it is the baseline of the fitting benchmark.
-    """
-    n, d, ell = _runs(n_params, n_tokens, loss)
-    log_n, log_d, log_loss = np.log(n), np.log(d), np.log(ell)
-    best = None
-    for alpha in np.arange(0.0, 2.01, 0.5):
-        for beta in np.arange(0.0, 2.01, 0.5):
-            for e in np.arange(-1.0, 1.01, 0.5):
-                for a in np.arange(0.0, 25.1, 5.0):
-                    for b in np.arange(0.0, 25.1, 5.0):
-                        theta0 = np.array([a, b, e, max(alpha, 1e-3), max(beta, 1e-3)])
-                        result = _minimise(theta0, log_n, log_d, log_loss, delta)
-                        if best is None or result.fun < best.fun:
-                            best = result
-    return FitResult(_to_law(best.x), float(best.fun), best.x)
-
-
 @dataclass(frozen=True)
 class Bootstrap:
     """Parameters refitted on resampled runs; one row per resample, columns E, A, B, alpha, beta."""
@@ -324,10 +302,11 @@ class Bootstrap:
 
 
 def bootstrap(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, n_resamples: int = 1000,
-              seed: int = 0, delta: float = HUBER_DELTA) -> Bootstrap:
+              seed: int = 0, delta: float = HUBER_DELTA, *, progress: bool = False) -> Bootstrap:
     """Refit Approach 3 on ``n_resamples`` resamples of the runs (drawn with replacement).
 
     Each refit starts from the fit to all runs, which makes it fast and keeps it in the same basin.
+    With ``progress``, a progress bar (tqdm) counts the refits: a thousand take several seconds.
     """
     n, d, ell = _runs(n_params, n_tokens, loss)
     v.positive_int(n_resamples, "n_resamples")
@@ -336,7 +315,14 @@ def bootstrap(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, n_resam
     rng = np.random.default_rng(seed)
     log_n, log_d, log_loss = np.log(n), np.log(d), np.log(ell)
     rows = np.empty((n_resamples, 5))
-    for i in range(n_resamples):
+    if not isinstance(progress, (bool, np.bool_)):
+        raise TypeError(f"progress must be True or False, got {progress!r}")
+    steps = range(n_resamples)
+    if progress:
+        from tqdm import tqdm  # text bar on stderr: shown in Jupyter, hidden on the website (remove-stderr)
+
+        steps = tqdm(steps, desc="bootstrap refits", unit="fit")
+    for i in steps:
         idx = rng.integers(0, n.size, n.size)
         theta = _minimise(full.theta, log_n[idx], log_d[idx], log_loss[idx], delta).x
         law = _to_law(theta)
@@ -347,15 +333,16 @@ def bootstrap(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, n_resam
 # ------------------------------------------------------------------------------------------------
 # Simulated training runs
 # ------------------------------------------------------------------------------------------------
-def simulate_isoflop_runs(law: ChinchillaLaw, budgets: ArrayLike, sizes_per_budget: int = 15,
-                          span: float = 16.0, noise: float = 0.01, seed: int = 0
+def simulate_isoflop_runs(budgets: ArrayLike, sizes_per_budget: int = 15, span: float = 16.0, noise: float = 0.01,
+                          seed: int = 0, *, law: ChinchillaLaw = HOFFMANN_2022
                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Final losses of runs on IsoFLOP profiles: for each budget, model sizes from N_opt/span to N_opt*span.
+    """Final losses of runs on IsoFLOP profiles of ``law``: for each budget, model sizes from N_opt/span to N_opt*span.
 
     Returns ``(flops, n_params, n_tokens, loss)``, one entry per run, with D = C / (6 N) and the loss
     multiplied by exp(eps), eps ~ Normal(0, ``noise``). The sizes are log-spaced, centred on the law's
     own optimum; a real study centres them on a guess.
     """
+    v.law(law, ChinchillaLaw)
     c = v.one_dimensional(np.atleast_1d(v.positive(budgets, "budgets")), "budgets", 1)
     count = v.positive_int(sizes_per_budget, "sizes_per_budget")
     width = float(v.positive(span, "span"))
@@ -370,15 +357,16 @@ def simulate_isoflop_runs(law: ChinchillaLaw, budgets: ArrayLike, sizes_per_budg
     return flops, n, d, loss
 
 
-def simulate_training_curves(law: ChinchillaLaw, sizes: ArrayLike, max_tokens: ArrayLike, points: int = 60,
-                             noise: float = 0.0, seed: int = 0
+def simulate_training_curves(sizes: ArrayLike, max_tokens: ArrayLike, points: int = 60, noise: float = 0.0,
+                             seed: int = 0, *, law: ChinchillaLaw = HOFFMANN_2022
                              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Loss along training runs: for each model size, ``points`` log-spaced token counts up to ``max_tokens``.
+    """Loss along training runs under ``law``: per model size, ``points`` log-spaced token counts up to ``max_tokens``.
 
     Returns ``(n_params, n_tokens, loss)`` flattened over runs and points. Each point is the loss the
     law gives for that many tokens, as if the run's learning-rate schedule had been set to end there
     (Hoffmann et al. train several horizons per size for this reason; App. B).
     """
+    v.law(law, ChinchillaLaw)
     n_sizes = v.one_dimensional(np.atleast_1d(v.positive(sizes, "sizes")), "sizes", 1)
     d_max = np.broadcast_to(v.positive(max_tokens, "max_tokens"), n_sizes.shape)
     count = v.positive_int(points, "points")

@@ -35,6 +35,16 @@ def training_flops(n_params: ArrayLike, n_tokens: ArrayLike) -> float | np.ndarr
     return v.scalar_or_array(TRAINING_FLOPS_PER_PARAM_TOKEN * n * d)
 
 
+def training_tokens(flops: ArrayLike, n_params: ArrayLike) -> float | np.ndarray:
+    """Tokens D = C / (6 N) that a training budget of ``flops`` FLOPs buys for a model of ``n_params`` parameters.
+
+    The inverse of :func:`training_flops` in D; vectorised, arrays broadcast.
+    """
+    c = v.positive(flops, "flops")
+    n = v.positive(n_params, "n_params")
+    return v.scalar_or_array(c / (TRAINING_FLOPS_PER_PARAM_TOKEN * n))
+
+
 def inference_flops(n_params: ArrayLike, n_tokens: ArrayLike) -> float | np.ndarray:
     """Forward-pass compute 2 N per token, times ``n_tokens`` tokens processed or generated.
 
@@ -102,7 +112,11 @@ def dense_layer_params(n_inputs: int, n_outputs: int, bias: bool = True) -> int:
 
 
 def tokens_per_param(n_params: ArrayLike, n_tokens: ArrayLike) -> float | np.ndarray:
-    """Training tokens per parameter, D / N."""
+    """Training tokens per parameter, D / N: the one meaning of ``tokens_per_param`` in this library.
+
+    A law's compute-optimal ratio at a budget is
+    :meth:`~lectures_lib.chinchilla.ChinchillaLaw.optimal_tokens_per_param`.
+    """
     n = v.positive(n_params, "n_params")
     d = v.positive(n_tokens, "n_tokens")
     return v.scalar_or_array(d / n)
@@ -119,14 +133,14 @@ def pf_days_to_flops(pf_days: ArrayLike) -> float | np.ndarray:
 
 
 def allocation_for_ratio(
-    flops: ArrayLike, tokens_per_param: ArrayLike
+    flops: ArrayLike, ratio: ArrayLike
 ) -> tuple[float | np.ndarray, float | np.ndarray]:
-    """Split a training budget at a fixed tokens-per-parameter ratio r under C = 6 N D.
+    """Split a training budget at a fixed ``ratio`` r of tokens per parameter (D / N) under C = 6 N D.
 
     Returns ``(n_params, n_tokens)`` with N = sqrt(C / (6 r)) and D = r N. With r = 20 this is the
     Chinchilla rule of thumb (Hoffmann et al. 2022, Table 3: 1B parameters on 20.2B tokens).
     """
     c = v.positive(flops, "flops")
-    r = v.positive(tokens_per_param, "tokens_per_param")
+    r = v.positive(ratio, "ratio")
     n = np.sqrt(c / (TRAINING_FLOPS_PER_PARAM_TOKEN * r))
     return v.scalar_or_array(n), v.scalar_or_array(r * n)

@@ -7,7 +7,9 @@ Conventions of that paper, which differ from Hoffmann et al. 2022:
 * Loss is the cross-entropy in nats per token on WebText2, with a GPT-2 tokenizer.
 
 The single-variable laws (Eq. 1.1-1.3) and the joint L(N, D) law (Eq. 1.5 with the Table 2 fit)
-come from separate fits, so their constants differ; each constant set is kept apart below.
+come from separate fits, so their constants differ; each constant set is kept apart below. Every
+single-variable law, and every line of the compute-efficient frontier, is a :class:`~.power_laws.PowerLaw`;
+every function takes its law as the keyword ``law``, whose default is the paper's.
 """
 
 from __future__ import annotations
@@ -18,31 +20,24 @@ import numpy as np
 
 from . import _validate as v
 from ._validate import ArrayLike
-
-
-@dataclass(frozen=True)
-class KaplanLaws:
-    """Single-variable power laws L(X) = (X_c / X)**alpha_X (Kaplan et al. 2020, Eq. 1.1-1.3).
-
-    ``n_c`` is in non-embedding parameters, ``d_c`` in tokens, ``c_min_c`` in PF-days.
-    """
-
-    alpha_n: float
-    n_c: float
-    alpha_d: float
-    d_c: float
-    alpha_c_min: float
-    c_min_c: float
+from .power_laws import PowerLaw
 
 
 @dataclass(frozen=True)
 class KaplanJointLaw:
-    """L(N, D) = [(N_c / N)**(alpha_n / alpha_d) + D_c / D]**alpha_d (Kaplan et al. 2020, Eq. 1.5 = 4.1)."""
+    """L(N, D) = [(N_c / N)**(alpha_n / alpha_d) + D_c / D]**alpha_d (Kaplan et al. 2020, Eq. 1.5 = 4.1).
+
+    ``n_c`` is in non-embedding parameters, ``d_c`` in tokens; all four constants are positive.
+    """
 
     alpha_n: float
     alpha_d: float
     n_c: float
     d_c: float
+
+    def __post_init__(self) -> None:
+        for name in ("alpha_n", "alpha_d", "n_c", "d_c"):
+            v.positive(getattr(self, name), name)
 
     def loss(self, n_params: ArrayLike, n_tokens: ArrayLike) -> float | np.ndarray:
         """Loss in nats per token of ``n_params`` non-embedding parameters trained on ``n_tokens`` tokens."""
@@ -57,114 +52,104 @@ class KaplanJointLaw:
         return v.scalar_or_array((self.n_c / n) ** self.alpha_n)
 
 
-@dataclass(frozen=True)
-class KaplanFrontier:
-    """Compute-efficient allocation X = coefficient * C_min**exponent, C_min in PF-days.
-
-    Kaplan et al. 2020, App. A, Table 6 (and Eq. 6.1-6.2 for the exponents).
-    """
-
-    params_coefficient: float
-    params_exponent: float
-    tokens_coefficient: float
-    tokens_exponent: float
-    batch_coefficient: float
-    batch_exponent: float
-    steps_coefficient: float
-    steps_exponent: float
-
-
-#: Eq. 1.1-1.3 of Kaplan et al. 2020 (also Table 5). N_c in parameters, D_c in tokens, C_c in PF-days.
-KAPLAN_2020 = KaplanLaws(alpha_n=0.076, n_c=8.8e13, alpha_d=0.095, d_c=5.4e13, alpha_c_min=0.050, c_min_c=3.1e8)
+# -- Eq. 1.1-1.3 (also Table 5): single-variable laws L(X) = (X_c / X)**alpha_X ------------------------
+#: L(N), N in non-embedding parameters: N_c = 8.8e13, alpha_N = 0.076 (Eq. 1.1).
+KAPLAN_2020_LOSS_VS_PARAMS = PowerLaw.from_scale(8.8e13, 0.076)
+#: L(D), D in tokens: D_c = 5.4e13, alpha_D = 0.095 (Eq. 1.2).
+KAPLAN_2020_LOSS_VS_DATA = PowerLaw.from_scale(5.4e13, 0.095)
+#: L(C_min), C_min in PF-days: C_c = 3.1e8, alpha_C = 0.050 (Eq. 1.3).
+KAPLAN_2020_LOSS_VS_COMPUTE = PowerLaw.from_scale(3.1e8, 0.050)
 
 #: Table 2 of Kaplan et al. 2020: the joint fit of L(N, D); use these when evaluating Eq. 1.5.
 KAPLAN_2020_JOINT = KaplanJointLaw(alpha_n=0.076, alpha_d=0.103, n_c=6.4e13, d_c=1.8e13)
 
-#: Table 6 of Kaplan et al. 2020: N_opt = 1.3e9 C^0.73, D_opt = 2e10 C^0.27, B = 2.0e6 C^0.24, S = 5.4e3 C^0.03.
-KAPLAN_2020_FRONTIER = KaplanFrontier(
-    params_coefficient=1.3e9,
-    params_exponent=0.73,
-    tokens_coefficient=2e10,
-    tokens_exponent=0.27,
-    batch_coefficient=2.0e6,
-    batch_exponent=0.24,
-    steps_coefficient=5.4e3,
-    steps_exponent=0.03,
-)
+# -- App. A, Table 6 (exponents also Eq. 6.1-6.2): the compute-efficient frontier, C_min in PF-days ----
+# An allocation that grows with compute is a PowerLaw with a negative exponent: X = coefficient * C**|exponent|.
+#: N_opt = 1.3e9 C_min**0.73 non-embedding parameters.
+KAPLAN_2020_OPTIMAL_PARAMS = PowerLaw(coefficient=1.3e9, exponent=-0.73)
+#: D_opt = 2e10 C_min**0.27 tokens (one epoch).
+KAPLAN_2020_OPTIMAL_TOKENS = PowerLaw(coefficient=2e10, exponent=-0.27)
+#: B = 2.0e6 C_min**0.24 tokens per batch.
+KAPLAN_2020_OPTIMAL_BATCH = PowerLaw(coefficient=2.0e6, exponent=-0.24)
+#: S_min = 5.4e3 C_min**0.03 steps.
+KAPLAN_2020_OPTIMAL_STEPS = PowerLaw(coefficient=5.4e3, exponent=-0.03)
 
-#: Critical batch size B_crit(L) = B_star / L**(1/alpha_B), Eq. 1.4 (B_star = 2e8 tokens; App. A prints 2.1e8).
-CRITICAL_BATCH_B_STAR: float = 2e8
+#: Critical batch size B_crit(L) = B_star / L**(1/alpha_B) tokens, B_star = 2e8 and alpha_B = 0.21 (Eq. 1.4;
+#: App. A prints B_star = 2.1e8).
 CRITICAL_BATCH_ALPHA_B: float = 0.21
+KAPLAN_2020_CRITICAL_BATCH = PowerLaw(coefficient=2e8, exponent=1.0 / CRITICAL_BATCH_ALPHA_B)
+
+#: Data that keeps overfitting below about 0.02 nats: D = 5e3 N**0.74 tokens (Eq. 4.4).
+KAPLAN_2020_OVERFITTING_TOKENS = PowerLaw(coefficient=5e3, exponent=-0.74)
 
 #: Learning-curve exponent alpha_S (Eq. 1.6), used in the predicted compute exponent.
 ALPHA_S: float = 0.76
 
 
-def loss_vs_params(n_params: ArrayLike, law: KaplanLaws = KAPLAN_2020) -> float | np.ndarray:
+def _evaluate(law: PowerLaw, x: ArrayLike, name: str) -> float | np.ndarray:
+    v.law(law, PowerLaw)
+    return law(v.positive(x, name))
+
+
+def loss_vs_params(n_params: ArrayLike, *, law: PowerLaw = KAPLAN_2020_LOSS_VS_PARAMS) -> float | np.ndarray:
     """L(N) = (N_c / N)**alpha_N, in nats per token: models trained to convergence on ample data (Eq. 1.1).
 
     ``n_params`` counts non-embedding parameters.
     """
-    n = v.positive(n_params, "n_params")
-    return v.scalar_or_array((law.n_c / n) ** law.alpha_n)
+    return _evaluate(law, n_params, "n_params")
 
 
-def loss_vs_data(n_tokens: ArrayLike, law: KaplanLaws = KAPLAN_2020) -> float | np.ndarray:
+def loss_vs_data(n_tokens: ArrayLike, *, law: PowerLaw = KAPLAN_2020_LOSS_VS_DATA) -> float | np.ndarray:
     """L(D) = (D_c / D)**alpha_D, in nats per token (Eq. 1.2).
 
     For a large model trained on ``n_tokens`` tokens with early stopping.
     """
-    d = v.positive(n_tokens, "n_tokens")
-    return v.scalar_or_array((law.d_c / d) ** law.alpha_d)
+    return _evaluate(law, n_tokens, "n_tokens")
 
 
-def loss_vs_compute(pf_days: ArrayLike, law: KaplanLaws = KAPLAN_2020) -> float | np.ndarray:
+def loss_vs_compute(pf_days: ArrayLike, *, law: PowerLaw = KAPLAN_2020_LOSS_VS_COMPUTE) -> float | np.ndarray:
     """L(C_min) = (C_c / C_min)**alpha_C, in nats per token, with compute in PF-days (Eq. 1.3).
 
     C_min is the compute of a compute-efficient run (model size, batch and steps all chosen well).
     """
-    c = v.positive(pf_days, "pf_days")
-    return v.scalar_or_array((law.c_min_c / c) ** law.alpha_c_min)
+    return _evaluate(law, pf_days, "pf_days")
 
 
-def loss(n_params: ArrayLike, n_tokens: ArrayLike, law: KaplanJointLaw = KAPLAN_2020_JOINT) -> float | np.ndarray:
+def loss(n_params: ArrayLike, n_tokens: ArrayLike, *, law: KaplanJointLaw = KAPLAN_2020_JOINT) -> float | np.ndarray:
     """Joint law L(N, D) of Eq. 1.5 with the Table 2 constants, in nats per token.
 
     ``n_params`` non-embedding parameters, ``n_tokens`` training tokens; the data term enters
     linearly inside the bracket, so overfitting grows smoothly as D / N**(alpha_N/alpha_D) shrinks.
     """
-    return law.loss(n_params, n_tokens)
+    return v.law(law, KaplanJointLaw).loss(n_params, n_tokens)
 
 
-def compute_optimal_params(pf_days: ArrayLike, frontier: KaplanFrontier = KAPLAN_2020_FRONTIER) -> float | np.ndarray:
+def compute_optimal_params(pf_days: ArrayLike, *, law: PowerLaw = KAPLAN_2020_OPTIMAL_PARAMS) -> float | np.ndarray:
     """Compute-efficient model size N_opt = 1.3e9 * C_min**0.73 non-embedding parameters (Table 6).
 
     ``pf_days`` is the training compute in PF-days.
     """
-    c = v.positive(pf_days, "pf_days")
-    return v.scalar_or_array(frontier.params_coefficient * c**frontier.params_exponent)
+    return _evaluate(law, pf_days, "pf_days")
 
 
-def compute_optimal_tokens(pf_days: ArrayLike, frontier: KaplanFrontier = KAPLAN_2020_FRONTIER) -> float | np.ndarray:
+def compute_optimal_tokens(pf_days: ArrayLike, *, law: PowerLaw = KAPLAN_2020_OPTIMAL_TOKENS) -> float | np.ndarray:
     """Tokens processed on the compute-efficient frontier, D_opt = 2e10 * C_min**0.27 (Table 6), C_min in PF-days."""
-    c = v.positive(pf_days, "pf_days")
-    return v.scalar_or_array(frontier.tokens_coefficient * c**frontier.tokens_exponent)
+    return _evaluate(law, pf_days, "pf_days")
 
 
-def critical_batch_size(loss_nats: ArrayLike) -> float | np.ndarray:
+def critical_batch_size(loss_nats: ArrayLike, *, law: PowerLaw = KAPLAN_2020_CRITICAL_BATCH) -> float | np.ndarray:
     """Critical batch size in tokens, B_crit(L) = 2e8 / L**(1/0.21) (Eq. 1.4), for a loss in nats per token."""
-    ell = v.positive(loss_nats, "loss_nats")
-    return v.scalar_or_array(CRITICAL_BATCH_B_STAR / ell ** (1.0 / CRITICAL_BATCH_ALPHA_B))
+    return _evaluate(law, loss_nats, "loss_nats")
 
 
-def tokens_to_avoid_overfitting(n_params: ArrayLike) -> float | np.ndarray:
+def tokens_to_avoid_overfitting(n_params: ArrayLike, *, law: PowerLaw = KAPLAN_2020_OVERFITTING_TOKENS
+                                ) -> float | np.ndarray:
     """Data that keeps the overfitting penalty below about 0.02 nats: D = 5e3 * N**0.74 tokens (Eq. 4.4)."""
-    n = v.positive(n_params, "n_params")
-    return v.scalar_or_array(5e3 * n**0.74)
+    return _evaluate(law, n_params, "n_params")
 
 
-def predicted_compute_exponent(alpha_n: float = KAPLAN_2020.alpha_n, alpha_b: float = CRITICAL_BATCH_ALPHA_B,
-                               alpha_s: float = ALPHA_S) -> float:
+def predicted_compute_exponent(alpha_n: float = KAPLAN_2020_LOSS_VS_PARAMS.exponent,
+                               alpha_b: float = CRITICAL_BATCH_ALPHA_B, alpha_s: float = ALPHA_S) -> float:
     """alpha_C_min = 1 / (1/alpha_S + 1/alpha_B + 1/alpha_N), the theory behind Eq. 1.7-1.8.
 
     With the rounded exponents 0.76, 0.21 and 0.076 this is 0.0520; the paper quotes about

@@ -6,12 +6,14 @@ Chinchilla-Optimal: Accounting for Inference in Language Model Scaling Laws" (ar
 Sec. 2, Eq. 3) minimise that total at a fixed target loss under a Chinchilla law; De Vries 2023
 ("Go smol or go home") asks how much extra training a smaller model needs to match the
 compute-optimal loss.
+
+Every function that needs a law takes it as the keyword ``law``; its default is the law Sardana et al.
+use, :data:`SARDANA_2024`.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy import optimize
 
 from . import _validate as v
 from ._validate import ArrayLike
@@ -42,8 +44,7 @@ def break_even_inference_tokens(train_tokens: ArrayLike) -> float | np.ndarray:
 
 
 def _reducible(law: ChinchillaLaw, target_loss: ArrayLike) -> np.ndarray:
-    if not isinstance(law, ChinchillaLaw):
-        raise TypeError(f"law must be a ChinchillaLaw, got {type(law).__name__}")
+    v.law(law, ChinchillaLaw)
     ell = v.finite(target_loss, "target_loss")
     if (ell <= law.E).any():
         raise ValueError(
@@ -60,7 +61,8 @@ def _size_and_data(law: ChinchillaLaw, reducible: np.ndarray, u: np.ndarray) -> 
     return n, d
 
 
-def equal_loss_models(law: ChinchillaLaw, target_loss: float, shares: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+def equal_loss_models(target_loss: float, shares: ArrayLike, *, law: ChinchillaLaw = SARDANA_2024
+                      ) -> tuple[np.ndarray, np.ndarray]:
     """``(n_params, n_tokens)`` of the models reaching ``target_loss``, one per share u in (0, 1) of the
     reducible loss that is due to model size: A N**-alpha = u (L - E), B D**-beta = (1 - u) (L - E)."""
     reducible = _reducible(law, target_loss)
@@ -70,7 +72,7 @@ def equal_loss_models(law: ChinchillaLaw, target_loss: float, shares: ArrayLike)
     return _size_and_data(law, reducible, u)
 
 
-def lifetime_optimal(law: ChinchillaLaw, target_loss: ArrayLike, inference_tokens: ArrayLike
+def lifetime_optimal(target_loss: ArrayLike, inference_tokens: ArrayLike, *, law: ChinchillaLaw = SARDANA_2024
                      ) -> tuple[float | np.ndarray, float | np.ndarray]:
     """``(n_params, train_tokens)`` reaching ``target_loss`` with the fewest lifetime FLOPs.
 
@@ -102,38 +104,20 @@ def lifetime_optimal(law: ChinchillaLaw, target_loss: ArrayLike, inference_token
     return v.scalar_or_array(n), v.scalar_or_array(d)
 
 
-def lifetime_optimal_search(law: ChinchillaLaw, target_loss: float, inference_tokens: float) -> float:
-    """The lifetime-optimal model size by a plain numerical search, for checking :func:`lifetime_optimal`.
-
-    Writes D as a function of N along the curve of constant loss and minimises the log of the lifetime
-    FLOPs over log N with SciPy's bounded scalar search. Scalar arguments only; slow by design.
-    """
-    reducible = float(_reducible(law, target_loss))
-    d_inf = float(v.non_negative(inference_tokens, "inference_tokens"))
-    smallest = np.log((law.A / reducible) ** (1.0 / law.alpha))
-
-    def log_cost(log_n: float) -> float:
-        n = np.exp(log_n)
-        d = (law.B / (reducible - law.A * n ** (-law.alpha))) ** (1.0 / law.beta)
-        return float(np.log(TRAINING_FLOPS_PER_PARAM_TOKEN * n * d + INFERENCE_FLOPS_PER_PARAM_TOKEN * n * d_inf))
-
-    result = optimize.minimize_scalar(log_cost, bounds=(smallest + 1e-12, smallest + 12.0), method="bounded",
-                                      options={"xatol": 1e-13, "maxiter": 10000})
-    return float(np.exp(result.x))
-
-
-def lifetime_savings(law: ChinchillaLaw, n_params: ArrayLike, inference_tokens: ArrayLike) -> float | np.ndarray:
+def lifetime_savings(n_params: ArrayLike, inference_tokens: ArrayLike, *, law: ChinchillaLaw = SARDANA_2024
+                     ) -> float | np.ndarray:
     """Fraction of lifetime FLOPs saved by the inference-aware optimum over the compute-optimal model
     of ``n_params`` parameters (trained on its compute-optimal tokens), at the same loss."""
+    v.law(law, ChinchillaLaw)
     n = v.positive(n_params, "n_params")
     d = law.tokens_for_params(n)
     target = law.loss(n, d)
     d_inf = v.non_negative(inference_tokens, "inference_tokens")
-    n_star, d_star = lifetime_optimal(law, target, d_inf)
+    n_star, d_star = lifetime_optimal(target, d_inf, law=law)
     return v.scalar_or_array(1.0 - np.asarray(lifetime_flops(n_star, d_star, d_inf)) / lifetime_flops(n, d, d_inf))
 
 
-def compute_optimal_equivalent(law: ChinchillaLaw, n_params: ArrayLike, n_tokens: ArrayLike
+def compute_optimal_equivalent(n_params: ArrayLike, n_tokens: ArrayLike, *, law: ChinchillaLaw = SARDANA_2024
                                ) -> tuple[float | np.ndarray, float | np.ndarray, float | np.ndarray]:
     """Compare a trained model with the compute-optimal run that reaches the same predicted loss.
 
@@ -141,6 +125,7 @@ def compute_optimal_equivalent(law: ChinchillaLaw, n_params: ArrayLike, n_tokens
     the model's size as a fraction of that run's size, and the extra training compute the model
     spent, 6 N D / equivalent_flops - 1 (0 for a compute-optimal model).
     """
+    v.law(law, ChinchillaLaw)
     n = v.positive(n_params, "n_params")
     d = v.positive(n_tokens, "n_tokens")
     equivalent = np.asarray(law.flops_for_loss(law.loss(n, d)))
@@ -149,15 +134,14 @@ def compute_optimal_equivalent(law: ChinchillaLaw, n_params: ArrayLike, n_tokens
     return v.scalar_or_array(equivalent), v.scalar_or_array(size_fraction), v.scalar_or_array(overhead)
 
 
-def critical_size_fraction(law: ChinchillaLaw) -> float:
+def critical_size_fraction(*, law: ChinchillaLaw = SARDANA_2024) -> float:
     """The smallest model, as a fraction of the compute-optimal size, that can reach the compute-optimal
     loss at all (with unlimited data): (1 + alpha/beta)**(-1/alpha). Independent of the budget."""
-    if not isinstance(law, ChinchillaLaw):
-        raise TypeError(f"law must be a ChinchillaLaw, got {type(law).__name__}")
+    v.law(law, ChinchillaLaw)
     return float((1.0 + law.alpha / law.beta) ** (-1.0 / law.alpha))
 
 
-def size_overhead(law: ChinchillaLaw, size_fraction: ArrayLike) -> float | np.ndarray:
+def size_overhead(size_fraction: ArrayLike, *, law: ChinchillaLaw = SARDANA_2024) -> float | np.ndarray:
     """Extra training compute, as a fraction of the compute-optimal budget, needed to reach the
     compute-optimal loss with a model ``size_fraction`` times the compute-optimal size.
 
@@ -166,8 +150,7 @@ def size_overhead(law: ChinchillaLaw, size_fraction: ArrayLike) -> float | np.nd
     below :func:`critical_size_fraction` no amount of training suffices and the overhead is infinite.
     Accepts 0 < size_fraction <= 1.
     """
-    if not isinstance(law, ChinchillaLaw):
-        raise TypeError(f"law must be a ChinchillaLaw, got {type(law).__name__}")
+    v.law(law, ChinchillaLaw)
     k = v.in_range(size_fraction, "size_fraction", 0.0, 1.0, low_open=True)
     bracket = 1.0 + (law.beta / law.alpha) * (1.0 - k ** (-law.alpha))
     with np.errstate(divide="ignore", invalid="ignore"):

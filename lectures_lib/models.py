@@ -1,8 +1,9 @@
 """Published language models: parameters, training tokens, year and source.
 
 Each row names the paper (its key in ``book/references.bib``) and where in it the numbers stand,
-with the status tag from the project's fact sheet: ``V-P`` checked against the paper's full text,
-``V-A`` against its abstract or official page, ``V-S`` seen only in secondary sources.
+with a status tag saying how it was checked: ``V-P`` against the paper's full text, ``V-A`` against
+its abstract or an official page, ``V-S`` only in secondary sources that quote it (the book's page
+*Where the numbers come from*, ``book/provenance.md``, explains the tags).
 Parameter counts are the nominal sizes the papers use in their names (LLaMA "33B" has 32.5B).
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .compute import training_flops
+from .compute import tokens_per_param, training_flops
 
 
 @dataclass(frozen=True)
@@ -28,8 +29,8 @@ class PublishedModel:
 
     @property
     def tokens_per_param(self) -> float:
-        """Training tokens per parameter, D / N."""
-        return self.n_tokens / self.n_params
+        """Training tokens per parameter, D / N (:func:`~lectures_lib.compute.tokens_per_param` of this model)."""
+        return float(tokens_per_param(self.n_params, self.n_tokens))
 
     @property
     def training_flops(self) -> float:

@@ -22,8 +22,8 @@ from ._validate import ArrayLike
 class PowerLaw:
     """y = floor + coefficient * x**(-exponent), for x > 0.
 
-    ``coefficient`` > 0 and ``floor`` >= 0 are in the units of y; ``exponent`` is unitless
-    (positive for a decreasing law).
+    ``coefficient`` > 0 and ``floor`` >= 0 are in the units of y; ``exponent`` is unitless: positive
+    for a decreasing law such as a loss, negative for a growing one such as a compute-optimal size.
     """
 
     coefficient: float
@@ -35,10 +35,28 @@ class PowerLaw:
         v.finite(self.exponent, "exponent")
         v.non_negative(self.floor, "floor")
 
-    def __call__(self, x: ArrayLike) -> float | np.ndarray:
-        """Evaluate the law at ``x`` (> 0)."""
+    @classmethod
+    def from_scale(cls, scale: float, exponent: float, floor: float = 0.0) -> PowerLaw:
+        """The law floor + (scale / x)**exponent, the form Kaplan et al. 2020 print (Eq. 1.1-1.3)."""
+        x_c = float(v.positive(scale, "scale"))
+        a = float(v.finite(exponent, "exponent"))
+        return cls(coefficient=x_c**a, exponent=a, floor=floor)
+
+    @property
+    def scale(self) -> float:
+        """The x at which the reducible part equals 1, so that the law is floor + (scale / x)**exponent."""
+        if self.exponent == 0:
+            raise ValueError("a law with exponent 0 has no scale")
+        return float(self.coefficient ** (1.0 / self.exponent))
+
+    def loss(self, x: ArrayLike) -> float | np.ndarray:
+        """Evaluate the law at ``x`` (> 0): floor + coefficient * x**(-exponent), in the units of y."""
         xs = v.positive(x, "x")
         return v.scalar_or_array(self.floor + self.coefficient * xs ** (-self.exponent))
+
+    def __call__(self, x: ArrayLike) -> float | np.ndarray:
+        """Same as :meth:`loss`: a law can be used as a function of x."""
+        return self.loss(x)
 
     def inverse(self, y: ArrayLike) -> float | np.ndarray:
         """The x at which the law reaches ``y`` (y must exceed the floor)."""
@@ -53,12 +71,15 @@ class PowerLaw:
 
     @property
     def doubling_factor(self) -> float:
-        """Factor by which the reducible part (y - floor) shrinks when x doubles: 2**(-exponent)."""
+        """Factor by which the reducible part (y - floor) changes when x doubles: 2**(-exponent).
+
+        Below 1 for a decreasing law (a loss); above 1 for a growing one (an allocation such as N_opt(C)).
+        """
         return float(2.0 ** (-self.exponent))
 
     @property
     def tenfold_factor(self) -> float:
-        """Factor by which the reducible part shrinks when x grows tenfold: 10**(-exponent)."""
+        """Factor by which the reducible part changes when x grows tenfold: 10**(-exponent)."""
         return float(10.0 ** (-self.exponent))
 
 
@@ -125,13 +146,14 @@ def loglog_slope(x: ArrayLike, y: ArrayLike) -> np.ndarray:
 
 
 def simulate_power_law(
-    law: PowerLaw, x: ArrayLike, relative_noise: float = 0.0, seed: int = 0
+    x: ArrayLike, relative_noise: float = 0.0, seed: int = 0, *, law: PowerLaw
 ) -> np.ndarray:
-    """Noisy observations of ``law`` at ``x``: y * exp(eps), eps ~ Normal(0, relative_noise).
+    """Noisy observations of the power law ``law`` at ``x``: y * exp(eps), eps ~ Normal(0, relative_noise).
 
     Multiplicative noise keeps every observation positive, as losses and errors are.
     ``seed`` makes the draw repeatable.
     """
+    v.law(law, PowerLaw)
     xs = v.positive(x, "x")
     sigma = float(v.non_negative(relative_noise, "relative_noise"))
     rng = np.random.default_rng(v.seed(seed))

@@ -20,7 +20,8 @@ CASES = [
     (compute.tokens_per_param, {"n_params": 1e9, "n_tokens": 1e10}, set()),
     (compute.flops_to_pf_days, {"flops": 1e20}, set()),
     (compute.pf_days_to_flops, {"pf_days": 1.0}, set()),
-    (compute.allocation_for_ratio, {"flops": 1e21, "tokens_per_param": 20}, set()),
+    (compute.allocation_for_ratio, {"flops": 1e21, "ratio": 20}, set()),
+    (compute.training_tokens, {"flops": 1e21, "n_params": 1e9}, set()),
     (kaplan.loss_vs_params, {"n_params": 1e9}, set()),
     (kaplan.loss_vs_data, {"n_tokens": 1e10}, set()),
     (kaplan.loss_vs_compute, {"pf_days": 1.0}, set()),
@@ -34,7 +35,7 @@ CASES = [
     (pl.PowerLaw(2.0, 0.5), {"x": 3.0}, set()),
     (ch.BESIROGLU_2024.loss, {"n_params": 1e9, "n_tokens": 1e10}, set()),
     (ch.BESIROGLU_2024.compute_optimal, {"flops": 1e21}, set()),
-    (ch.BESIROGLU_2024.tokens_per_param, {"flops": 1e21}, set()),
+    (ch.BESIROGLU_2024.optimal_tokens_per_param, {"flops": 1e21}, set()),
     (ch.BESIROGLU_2024.optimal_loss, {"flops": 1e21}, set()),
     (ch.BESIROGLU_2024.flops_for_optimal_params, {"n_params": 1e9}, set()),
     (ch.BESIROGLU_2024.tokens_for_params, {"n_params": 1e9}, set()),
@@ -115,9 +116,9 @@ def test_fits_reject_bad_data(fit, x, y, error, name):
 def test_simulation_arguments():
     law = pl.PowerLaw(1.0, 0.5)
     with pytest.raises(ValueError, match="relative_noise"):
-        pl.simulate_power_law(law, [1.0, 2.0], relative_noise=-0.1)
+        pl.simulate_power_law([1.0, 2.0], relative_noise=-0.1, law=law)
     with pytest.raises(TypeError, match="seed"):
-        pl.simulate_power_law(law, [1.0, 2.0], seed=1.5)
+        pl.simulate_power_law([1.0, 2.0], seed=1.5, law=law)
 
 
 def test_explorer_budget_out_of_range():
@@ -128,7 +129,7 @@ def test_explorer_budget_out_of_range():
 
 
 def _runs(count=12):
-    return ch.simulate_isoflop_runs(ch.BESIROGLU_2024, [1e19, 1e20], sizes_per_budget=count // 2, noise=0.0)[1:]
+    return ch.simulate_isoflop_runs([1e19, 1e20], sizes_per_budget=count // 2, noise=0.0, law=ch.BESIROGLU_2024)[1:]
 
 
 @pytest.mark.parametrize("change, error, name", [
@@ -174,13 +175,13 @@ def test_law_constants(field, value, error):
 def test_simulators_and_helpers():
     law = ch.BESIROGLU_2024
     with pytest.raises(ValueError, match="budgets"):
-        ch.simulate_isoflop_runs(law, [-1.0])
+        ch.simulate_isoflop_runs([-1.0], law=law)
     with pytest.raises(ValueError, match="noise"):
-        ch.simulate_isoflop_runs(law, [1e20], noise=-0.1)
+        ch.simulate_isoflop_runs([1e20], noise=-0.1, law=law)
     with pytest.raises(TypeError, match="sizes_per_budget"):
-        ch.simulate_isoflop_runs(law, [1e20], sizes_per_budget=2.5)
+        ch.simulate_isoflop_runs([1e20], sizes_per_budget=2.5, law=law)
     with pytest.raises(ValueError, match="sizes"):
-        ch.simulate_training_curves(law, [0.0], 1e10)
+        ch.simulate_training_curves([0.0], 1e10, law=law)
     with pytest.raises(ValueError, match="n_params"):
         ch.isoflop_minimum([1e9, 2e9], [2.0, 2.1])
     with pytest.raises(ValueError, match="flops"):
@@ -192,10 +193,15 @@ def test_simulators_and_helpers():
 def test_isoflop_explorer_arguments():
     from lectures_lib.explorers import plot_isoflop
 
-    with pytest.raises(ValueError, match="constants"):
-        plot_isoflop(1e21, "made up")
+    from lectures_lib import chinchilla as ch
+    from lectures_lib.explorers import explore_isoflop
+
+    with pytest.raises(TypeError, match="law"):
+        plot_isoflop(1e21, law="Besiroglu et al. 2024 (replication)")
     with pytest.raises(ValueError, match="flops"):
-        plot_isoflop(1e30, "Besiroglu et al. 2024 (replication)")
+        plot_isoflop(1e30, law=ch.BESIROGLU_2024)
+    with pytest.raises(ValueError, match="law"):
+        explore_isoflop(law=ch.ChinchillaLaw(E=1.7, A=400.0, B=400.0, alpha=0.3, beta=0.3))
 
 
 def test_inference_arguments():
@@ -203,14 +209,14 @@ def test_inference_arguments():
 
     law = lifetime.SARDANA_2024
     with pytest.raises(TypeError, match="law"):
-        lifetime.lifetime_optimal("Chinchilla", 2.0, 1e12)
+        lifetime.lifetime_optimal(2.0, 1e12, law="Chinchilla")
     with pytest.raises(ValueError, match="inference_tokens"):
-        lifetime.lifetime_optimal(law, 2.0, -1.0)
+        lifetime.lifetime_optimal(2.0, -1.0, law=law)
     with pytest.raises(ValueError, match="target_loss"):
-        lifetime.lifetime_optimal(law, math.nan, 1e12)
+        lifetime.lifetime_optimal(math.nan, 1e12, law=law)
     for bad, error in ((0.0, ValueError), (1.5, ValueError), (math.nan, ValueError), ("half", TypeError)):
         with pytest.raises(error, match="size_fraction"):
-            lifetime.size_overhead(law, bad)
+            lifetime.size_overhead(bad, law=law)
     with pytest.raises(ValueError, match="train_tokens"):
         lifetime.lifetime_flops(1e9, 0.0, 1e9)
     with pytest.raises(ValueError, match="inference_tokens"):
@@ -224,6 +230,8 @@ def test_inference_arguments():
 
     with pytest.raises(ValueError, match="inference_tokens"):
         plot_lifetime(70e9, 1e20)
+    with pytest.raises(TypeError, match="law"):
+        plot_lifetime(70e9, 1e13, law=None)
 
 
 def test_floor_explorer_arguments():

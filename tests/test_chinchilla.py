@@ -24,7 +24,7 @@ def test_frontier_values(law, G, a, n_1e21, d_1e21, ratio_gopher):
     assert law.G == pytest.approx(G, abs=1e-3) and law.a == pytest.approx(a, abs=1e-4)
     n, d = law.compute_optimal(1e21)
     assert n == pytest.approx(n_1e21, rel=3e-3) and d == pytest.approx(d_1e21, rel=3e-3)
-    assert law.tokens_per_param(ch.GOPHER_FLOPS) == pytest.approx(ratio_gopher, abs=0.05)
+    assert law.optimal_tokens_per_param(ch.GOPHER_FLOPS) == pytest.approx(ratio_gopher, abs=0.05)
     assert law.a + law.b == pytest.approx(1.0)
 
 
@@ -64,7 +64,7 @@ def test_table2():  # [V-P]
 
 def _isoflop(law, noise, seed=1):
     budgets = np.logspace(np.log10(6e18), np.log10(3e21), 9)
-    return ch.simulate_isoflop_runs(law, budgets, sizes_per_budget=28, noise=noise, seed=seed)
+    return ch.simulate_isoflop_runs(budgets, sizes_per_budget=28, noise=noise, seed=seed, law=law)
 
 
 @pytest.mark.parametrize("law", [R, U, B])
@@ -134,14 +134,14 @@ def test_isoflop_frontier_recovers_the_exponent():
 
 def test_envelope_recovers_the_exponent():
     sizes = np.logspace(np.log10(7e7), np.log10(1.6e10), 30)
-    n, d, loss = ch.simulate_training_curves(B, sizes, 40 * sizes, points=80)
+    n, d, loss = ch.simulate_training_curves(sizes, 40 * sizes, points=80, law=B)
     c, best = ch.training_curve_envelope(n, d, loss, np.logspace(18, 22, 500))
     assert ch.allocation_exponent(c, best)[0] == pytest.approx(B.a, abs=0.02)
 
 
 def test_simulation_is_seeded():
-    a = ch.simulate_isoflop_runs(B, [1e20], noise=0.01, seed=4)
-    b = ch.simulate_isoflop_runs(B, [1e20], noise=0.01, seed=4)
+    a = ch.simulate_isoflop_runs([1e20], noise=0.01, seed=4, law=B)
+    b = ch.simulate_isoflop_runs([1e20], noise=0.01, seed=4, law=B)
     for x, y in zip(a, b, strict=True):
         np.testing.assert_array_equal(x, y)
     c, n, d, _ = a

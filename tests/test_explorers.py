@@ -1,10 +1,13 @@
 """Explorers: the plot follows the slider, frames are real PNGs, the readout states the allocation."""
 
+import inspect
+
 import numpy as np
 import pytest
+from support import frame_images
 
 from lectures_lib import kaplan
-from lectures_lib.explorers import explore_kaplan_frontier, plot_kaplan_frontier
+from lectures_lib.explorers import EXPLORERS, explore_kaplan_frontier, plot_kaplan_frontier
 from lectures_lib.explorers.core import FrameRenderer
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -42,38 +45,55 @@ def test_renderer_needs_dynamic_artists():
 def test_live_explorer_follows_the_slider():
     widget = explore_kaplan_frontier(3645.0)
     slider, image = widget.children
-    assert np.log10(slider.value) == pytest.approx(3.6)  # snapped to the slider's grid of 0.1 decade
+    assert slider.value == pytest.approx(3645.0, rel=1e-12)  # the chapter's value, not a grid neighbour
     before = image.value
     slider.value = 10.0
     assert bytes(image.value) != bytes(before) and bytes(image.value).startswith(PNG_SIGNATURE)
+
+
+@pytest.mark.parametrize("name", sorted(EXPLORERS))
+def test_live_explorer_opens_on_the_value_its_controls_show(name):
+    """The controls show the explore function's own defaults, and the image is the figure for exactly those."""
+    entry = EXPLORERS[name]
+    widget = entry.explore()
+    values = widget.control_values()
+    defaults = {k: p.default for k, p in inspect.signature(entry.explore).parameters.items()}
+    for key, shown in values.items():
+        if isinstance(shown, float):
+            assert shown == pytest.approx(defaults[key], rel=1e-12), key
+        else:
+            assert shown == defaults[key], key
+    fresh = entry.plot()
+    fresh.update(**values)
+    assert FrameRenderer(fresh.fig, fresh.dynamic_artists).render() == bytes(widget.children[-1].value)
 
 
 def test_isoflop_explorer_follows_budget_and_constants():
     from lectures_lib import chinchilla as ch
     from lectures_lib.explorers import explore_isoflop, plot_isoflop
 
-    plot = plot_isoflop(1e21, "Besiroglu et al. 2024 (replication)")
+    plot = plot_isoflop(1e21, law=ch.BESIROGLU_2024)
     n_opt, _ = ch.BESIROGLU_2024.compute_optimal(1e21)
     assert plot.selected_minimum.get_data()[0][0] == pytest.approx(n_opt)
-    plot.update(1e21, "Hoffmann et al. 2022 (rounded, as printed)")
+    assert plot.readout.get_text().startswith("Besiroglu et al. 2024 (replication)")
+    plot.update(1e21, law=ch.HOFFMANN_2022)
     assert plot.selected_minimum.get_data()[0][0] == pytest.approx(ch.HOFFMANN_2022.compute_optimal(1e21)[0])
     assert "tokens per parameter" in plot.readout.get_text()
     widget = explore_isoflop(1e21)
     dropdown, slider, image = widget.children
     before = bytes(image.value)
-    dropdown.value = "Hoffmann et al. 2022 (unrounded)"
+    dropdown.value = ch.HOFFMANN_2022_UNROUNDED
     after_constants = bytes(image.value)
     slider.value = 1e24
     assert len({before, after_constants, bytes(image.value)}) == 3
 
 
 def test_lifetime_explorer_follows_both_sliders():
-    from lectures_lib import lifetime
     from lectures_lib.explorers import explore_lifetime, plot_lifetime
 
     plot = plot_lifetime(70e9, 1e13)
     n_star = plot.lifetime_point.get_data()[0][0]
-    assert n_star == pytest.approx(41.55e9, rel=2e-3)
+    assert n_star == pytest.approx(41.6e9, rel=2e-3)  # Sardana et al. 2024, Sec. 3: 41.6B parameters
     assert "saved 11.9%" in plot.readout.get_text()
     widget = explore_lifetime(70e9, 1e13)
     quality, usage, image = widget.children
@@ -83,13 +103,10 @@ def test_lifetime_explorer_follows_both_sliders():
     quality.value = 1e10
     frames.add(bytes(image.value))
     assert len(frames) == 3
-    assert lifetime.lifetime_optimal  # the explorer is built on the library's solver
 
 
-@pytest.mark.parametrize("name, expected_frames", [
-    ("explore_floor_fit", 35), ("explore_kaplan_frontier", 19), ("explore_isoflop", 21), ("explore_lifetime", 35),
-])
-def test_static_explorers_precompute_every_frame(monkeypatch, name, expected_frames):
+@pytest.mark.parametrize("name", sorted(EXPLORERS))
+def test_static_explorers_precompute_every_frame(monkeypatch, name):
     import base64
     import re
 
@@ -97,20 +114,20 @@ def test_static_explorers_precompute_every_frame(monkeypatch, name, expected_fra
     from ipywidgets.widgets.widget import _instances
     from ipywidgets.widgets.widget_link import Link
 
-    from lectures_lib import explorers
+    from lectures_lib.explorers.core import explorer_mode
 
     monkeypatch.setenv("LECTURES_LIB_EXPLORERS", "static")
-    assert explorers.explorer_mode() == "static"
-    widget = getattr(explorers, name)()
-    frames = explorers.frame_images(widget)
-    assert len(frames) == expected_frames
+    assert explorer_mode() == "static"
+    widget = EXPLORERS[name].explore()
+    frames = frame_images(widget)
+    pickers = [c for c in widget.children if not isinstance(c, widgets.Stack)]
+    expected_frames = int(np.prod([len(p.options) for p in pickers]))
     keys = {re.search(r'data-frame="([^"]+)"', f).group(1) for f in frames}
-    assert len(keys) == expected_frames                         # one frame per grid point
+    assert len(frames) == len(keys) == expected_frames           # one frame per combination of control values
     assert all(re.search(r'alt="[^"]{20,}"', f) for f in frames)  # each frame described
     raw = sum(len(base64.b64decode(re.search(r"base64,([^\"]+)\"", f).group(1))) for f in frames)
     assert raw <= 500_000
     assert "lectures-explorer" in widget._dom_classes
-    pickers = [c for c in widget.children if not isinstance(c, widgets.Stack)]
     stack = next(c for c in widget.children if isinstance(c, widgets.Stack))
     assert stack.selected_index == pickers[0].index               # opens on the chapter's value
     links = [w for w in _instances.values() if isinstance(w, Link)]

@@ -1,20 +1,44 @@
-"""lectures_lib.kaplan against Kaplan et al. 2020 (arXiv 2001.08361) as recorded in ../shared/REFERENCE.md."""
+"""lectures_lib.kaplan against Kaplan et al. 2020 (arXiv 2001.08361): Eq. 1.1-1.5, 4.4, 6.4; Tables 2 and 6."""
 
 import numpy as np
 import pytest
 
 from lectures_lib import compute, kaplan
+from lectures_lib.power_laws import PowerLaw
 
 
-def test_published_constants():  # Eq. 1.1-1.3, Table 2, Table 6 [V-P]
-    k = kaplan.KAPLAN_2020
-    constants = (k.alpha_n, k.n_c, k.alpha_d, k.d_c, k.alpha_c_min, k.c_min_c)
-    assert constants == (0.076, 8.8e13, 0.095, 5.4e13, 0.050, 3.1e8)
+def test_published_constants():  # Eq. 1.1-1.3, Table 2, Table 6
+    printed = {  # (scale, exponent) as printed in Eq. 1.1, 1.2 and 1.3
+        kaplan.KAPLAN_2020_LOSS_VS_PARAMS: (8.8e13, 0.076),
+        kaplan.KAPLAN_2020_LOSS_VS_DATA: (5.4e13, 0.095),
+        kaplan.KAPLAN_2020_LOSS_VS_COMPUTE: (3.1e8, 0.050),
+    }
+    for law, (scale, exponent) in printed.items():
+        assert isinstance(law, PowerLaw) and law.floor == 0.0
+        assert law.exponent == exponent and law.scale == pytest.approx(scale, rel=1e-12)
+        assert law.loss(scale) == pytest.approx(1.0, rel=1e-12)  # (X_c / X)**alpha is 1 at X = X_c
     j = kaplan.KAPLAN_2020_JOINT
     assert (j.alpha_n, j.alpha_d, j.n_c, j.d_c) == (0.076, 0.103, 6.4e13, 1.8e13)
-    f = kaplan.KAPLAN_2020_FRONTIER
-    frontier = (f.params_coefficient, f.params_exponent, f.tokens_coefficient, f.tokens_exponent)
-    assert frontier == (1.3e9, 0.73, 2e10, 0.27)
+    table6 = {  # coefficient and exponent of X = k * C_min**e, C_min in PF-days
+        kaplan.KAPLAN_2020_OPTIMAL_PARAMS: (1.3e9, 0.73),
+        kaplan.KAPLAN_2020_OPTIMAL_TOKENS: (2e10, 0.27),
+        kaplan.KAPLAN_2020_OPTIMAL_BATCH: (2.0e6, 0.24),
+        kaplan.KAPLAN_2020_OPTIMAL_STEPS: (5.4e3, 0.03),
+    }
+    for law, (coefficient, exponent) in table6.items():
+        assert isinstance(law, PowerLaw) and (law.coefficient, -law.exponent) == (coefficient, exponent)
+
+
+def test_joint_law_is_validated():
+    with pytest.raises(ValueError, match="d_c"):
+        kaplan.KaplanJointLaw(alpha_n=0.076, alpha_d=0.103, n_c=6.4e13, d_c=-1.0)
+
+
+def test_every_law_can_be_replaced():
+    steeper = PowerLaw.from_scale(8.8e13, 0.1)
+    assert kaplan.loss_vs_params(1e9, law=steeper) == pytest.approx((8.8e13 / 1e9) ** 0.1)
+    with pytest.raises(TypeError, match="law"):
+        kaplan.loss_vs_params(1e9, law=kaplan.KAPLAN_2020_JOINT)
 
 
 def test_loss_vs_params_worked_values():  # REFERENCE [D]: 1e8 -> 2.830, 1e9 -> 2.376, 1e10 -> 1.994

@@ -54,10 +54,10 @@ def test_loglog_slope_of_pure_law_is_constant():
 def test_simulation_is_seeded_and_positive():
     law = pl.PowerLaw(2.0, 0.1)
     x = np.logspace(0, 2, 5)
-    a = pl.simulate_power_law(law, x, 0.1, seed=3)
-    np.testing.assert_array_equal(a, pl.simulate_power_law(law, x, 0.1, seed=3))
+    a = pl.simulate_power_law(x, 0.1, seed=3, law=law)
+    np.testing.assert_array_equal(a, pl.simulate_power_law(x, 0.1, seed=3, law=law))
     assert (a > 0).all()
-    np.testing.assert_allclose(pl.simulate_power_law(law, x, 0.0), law(x))
+    np.testing.assert_allclose(pl.simulate_power_law(x, 0.0, law=law), law(x))
 
 
 def test_fit_needs_two_distinct_x():

@@ -18,7 +18,7 @@ PREDICT_AT_FLOPS = 1e24
 def dataset() -> tuple[np.ndarray, np.ndarray]:
     """Sixteen simulated training runs: (compute in FLOPs, final loss in nats per token)."""
     flops = np.logspace(17, 21, 16)
-    return flops, simulate_power_law(DATA_LAW, flops, relative_noise=0.03, seed=DATA_SEED)
+    return flops, simulate_power_law(flops, relative_noise=0.03, seed=DATA_SEED, law=DATA_LAW)
 
 
 def _reference_fit() -> PowerLaw:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import compute, kaplan
-from ..power_laws import PowerLaw, fit_power_law, simulate_power_law
+from ..power_laws import fit_power_law, simulate_power_law
 from .core import Exercise, Question, make_checker
 
 #: GPT-3 as trained (Brown et al. 2020; Hoffmann et al. 2022, Table 1).
@@ -21,9 +21,8 @@ def frontier_runs() -> tuple[np.ndarray, np.ndarray]:
     twelve budgets from 1e-6 to 1 PF-day might measure it.
     """
     pf_days = np.logspace(-6, 0, 12)
-    law = PowerLaw(coefficient=kaplan.KAPLAN_2020_FRONTIER.params_coefficient,
-                   exponent=-kaplan.KAPLAN_2020_FRONTIER.params_exponent)
-    return pf_days, simulate_power_law(law, pf_days, relative_noise=0.10, seed=FRONTIER_SEED)
+    return pf_days, simulate_power_law(pf_days, relative_noise=0.10, seed=FRONTIER_SEED,
+                                       law=kaplan.KAPLAN_2020_OPTIMAL_PARAMS)
 
 
 def _random_params(rng: np.random.Generator) -> list[tuple]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import chinchilla as ch
+from ..compute import training_tokens
 from .core import Exercise, Question, make_checker
 
 #: The budget of the single IsoFLOP profile of question 3, in FLOPs.
@@ -16,15 +17,15 @@ PLAN_FLOPS = 1e23
 
 def isoflop_runs() -> tuple[np.ndarray, np.ndarray]:
     """Twelve simulated runs at 1e20 FLOPs: (parameters, final loss in nats per token)."""
-    _, n, _, loss = ch.simulate_isoflop_runs(ch.BESIROGLU_2024, [ISOFLOP_BUDGET], sizes_per_budget=12, span=10,
-                                             noise=0.003, seed=20)
+    _, n, _, loss = ch.simulate_isoflop_runs([ISOFLOP_BUDGET], sizes_per_budget=12, span=10, noise=0.003, seed=20,
+                                             law=ch.BESIROGLU_2024)
     return n, loss
 
 
 def parametric_runs() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Sixty simulated runs on five budgets from 1e18 to 1e21 FLOPs: (parameters, tokens, final loss)."""
-    _, n, d, loss = ch.simulate_isoflop_runs(ch.HOFFMANN_2022, np.logspace(18, 21, 5), sizes_per_budget=12,
-                                             span=12, noise=0.002, seed=22)
+    _, n, d, loss = ch.simulate_isoflop_runs(np.logspace(18, 21, 5), sizes_per_budget=12, span=12, noise=0.002,
+                                             seed=22, law=ch.HOFFMANN_2022)
     return n, d, loss
 
 
@@ -36,7 +37,7 @@ def _random_runs(rng: np.random.Generator) -> list[tuple]:
 
 def _plan_excess_loss() -> float:
     law = ch.BESIROGLU_2024
-    return float(law.loss(PLAN_PARAMS, PLAN_FLOPS / (6 * PLAN_PARAMS)) - law.optimal_loss(PLAN_FLOPS))
+    return float(law.loss(PLAN_PARAMS, training_tokens(PLAN_FLOPS, PLAN_PARAMS)) - law.optimal_loss(PLAN_FLOPS))
 
 
 EXERCISE = Exercise(

@@ -24,7 +24,7 @@ def _random_lifetimes(rng: np.random.Generator) -> list[tuple]:
 def _q3() -> float:
     law = lifetime.SARDANA_2024
     target = law.loss(Q3_REFERENCE_PARAMS, law.tokens_for_params(Q3_REFERENCE_PARAMS))
-    return float(lifetime.lifetime_optimal(law, target, INFERENCE_TOKENS)[0])
+    return float(lifetime.lifetime_optimal(target, INFERENCE_TOKENS, law=law)[0])
 
 
 EXERCISE = Exercise(
@@ -41,10 +41,11 @@ EXERCISE = Exercise(
         Question("q3", "inference-aware optimum", 3, "lifetime_optimal_params", _q3, rtol=1e-3,
                  hint="along the curve of constant loss, D is a function of N; minimise 6ND + 2N D_inf over N"),
         Question("q4", "a model half the size", 2, "half_size_overhead",
-                 lambda: lifetime.size_overhead(ch.HOFFMANN_2022, 0.5), rtol=1e-4,
+                 lambda: lifetime.size_overhead(0.5, law=ch.HOFFMANN_2022), rtol=1e-4,
                  hint="keep the loss fixed with N = N_opt / 2: how many tokens does that need, so how much compute?"),
         Question("q5", "judge a deployment plan", 3, "plan_savings",
-                 lambda: lifetime.lifetime_savings(lifetime.SARDANA_2024, Q5_REFERENCE_PARAMS, INFERENCE_TOKENS), rtol=1e-3,
+                 lambda: lifetime.lifetime_savings(Q5_REFERENCE_PARAMS, INFERENCE_TOKENS, law=lifetime.SARDANA_2024),
+                 rtol=1e-3,
                  hint="compare the lifetime FLOPs of the 70B compute-optimal model with those of the "
                       "inference-aware optimum of the same loss"),
     ),

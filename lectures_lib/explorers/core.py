@@ -174,7 +174,8 @@ def _live_widget(control: Control) -> "ipywidgets.Widget":
     import ipywidgets as widgets
 
     if control.kind == "choice":
-        return widgets.Dropdown(options=list(control.grid), value=control.start, description=control.description,
+        return widgets.Dropdown(options=list(zip(control.labels, control.grid, strict=True)), value=control.start,
+                                description=control.description,
                                 style={"description_width": "initial"}, layout=widgets.Layout(width="640px"))
     return log_slider(control.start, control.grid[0], control.grid[-1], control.step, control.description,
                       name=control.name)
@@ -236,17 +237,6 @@ def static_explorer(plot: ExplorerPlot, controls: Sequence[Control]) -> "ipywidg
     return box
 
 
-def frame_images(widget: "ipywidgets.Widget") -> list[str]:
-    """The ``<img>`` markup of every frame inside a static explorer (empty for a live one)."""
-    found, pending = [], [widget]
-    while pending:
-        current = pending.pop()
-        if type(current).__name__ == "HTML" and "data-frame=" in current.value:
-            found.append(current.value)
-        pending.extend(getattr(current, "children", ()))
-    return found
-
-
 def live_explorer(plot: ExplorerPlot, controls: dict[str, "ipywidgets.Widget"]) -> "ipywidgets.Widget":
     """Wrap an explorer plot with its controls: any change calls ``plot.update(**values)`` and shows the frame.
 
@@ -261,35 +251,50 @@ def live_explorer(plot: ExplorerPlot, controls: dict[str, "ipywidgets.Widget"]) 
     if not controls:
         raise ValueError("controls must name at least one widget")
     plt.close(plot.fig)
+
+    def current() -> dict[str, object]:
+        return {name: widget.value for name, widget in controls.items()}
+
+    plot.update(**current())  # open on exactly what the controls show
     renderer = FrameRenderer(plot.fig, plot.dynamic_artists)
-    image = widgets.Image(value=renderer.render(), format="png")
+    width, height = renderer.canvas.get_width_height()
+    # natural size: in a flex column the image would otherwise stretch to the output's width (blurry, too tall)
+    image = widgets.Image(value=renderer.render(), format="png",
+                          layout=widgets.Layout(width=f"{width}px", max_width="100%", height="auto"))
 
     def show(change: dict) -> None:
-        plot.update(**{name: widget.value for name, widget in controls.items()})
+        plot.update(**current())
         image.value = renderer.render()
 
     for widget in controls.values():
         widget.observe(show, names="value")
     box = widgets.VBox([*controls.values(), image])
     box.add_class(EXPLORER_CLASS)
+    box.control_values = current  # what the controls show, by keyword of ``plot.update`` (the figure shows the same)
     return box
 
 
 def log_slider(value: float, low: float, high: float, step: float, description: str,
                name: str = "value") -> "ipywidgets.Widget":
-    """A base-10 log slider from ``low`` to ``high`` in steps of ``step`` decades, starting at ``value``.
+    """A base-10 log slider over ``[low, high]`` in steps of ``step`` decades that starts at exactly ``value``.
 
-    The start value is snapped to the slider's grid, so the readout and the plot agree. ``name`` is
-    the argument named in the error when ``value`` is out of range.
+    The slider's positions are counted in steps from its left end, so that end is placed a whole number
+    of steps below ``value`` (and the right end a whole number above it), both inside ``[low, high]``:
+    ``value`` is then one of the positions, and the slider shows the value the figure is drawn for.
+    ``name`` is the argument named in the error when ``value`` is out of range.
     """
     import ipywidgets as widgets
 
-    exponent = np.log10(float(v.in_range(value, name, low, high)))
+    start = float(v.in_range(value, name, low, high))
+    width = float(v.positive(step, "step"))
+    exponent = np.log10(start)
+    below = np.floor((exponent - np.log10(low)) / width + 1e-9)
+    above = np.floor((np.log10(high) - exponent) / width + 1e-9)
     return widgets.FloatLogSlider(
-        value=float(10 ** (np.round(exponent / step) * step)),
+        value=start,
         base=10,
-        min=np.log10(low),
-        max=np.log10(high),
+        min=exponent - below * width,
+        max=exponent + above * width,
         step=step,
         description=description,
         readout_format=".3g",

@@ -12,6 +12,7 @@ from matplotlib.lines import Line2D
 from matplotlib.text import Text
 
 from .. import _validate as v
+from ..chinchilla import ChinchillaLaw
 from ..lifetime import SARDANA_2024, equal_loss_models, lifetime_flops, lifetime_optimal
 from ..plotting import PALETTE, format_count, label_axes, new_axes, readout_box
 from .core import ReadoutDescription, log_control, make_explorer
@@ -19,7 +20,6 @@ from .core import ReadoutDescription, log_control, make_explorer
 #: Slider ranges: the quality (as the size of a Chinchilla-optimal model) and the lifetime inference tokens.
 QUALITY_RANGE: tuple[float, float] = (1e9, 1e12)
 INFERENCE_RANGE: tuple[float, float] = (1e9, 1e15)
-_LAW = SARDANA_2024
 
 
 @dataclass
@@ -35,6 +35,7 @@ class LifetimePlot(ReadoutDescription):
     chinchilla_point: Line2D
     lifetime_point: Line2D
     readout: Text
+    law: ChinchillaLaw
 
     @property
     def dynamic_artists(self) -> tuple[Artist, ...]:
@@ -44,12 +45,13 @@ class LifetimePlot(ReadoutDescription):
         """Target: the loss of a compute-optimal model of ``quality_params``; usage: ``inference_tokens``."""
         n_ref = float(v.in_range(quality_params, "quality_params", *QUALITY_RANGE))
         d_inf = float(v.in_range(inference_tokens, "inference_tokens", *INFERENCE_RANGE))
-        d_ref = float(_LAW.tokens_for_params(n_ref))
-        target = float(_LAW.loss(n_ref, d_ref))
-        self.iso_loss.set_data(*equal_loss_models(_LAW, target, np.linspace(0.02, 0.98, 300)))
+        law = self.law
+        d_ref = float(law.tokens_for_params(n_ref))
+        target = float(law.loss(n_ref, d_ref))
+        self.iso_loss.set_data(*equal_loss_models(target, np.linspace(0.02, 0.98, 300), law=law))
         usages = np.logspace(np.log10(INFERENCE_RANGE[0]), np.log10(INFERENCE_RANGE[1]), 60)
-        self.path.set_data(*lifetime_optimal(_LAW, target, usages))
-        n_star, d_star = lifetime_optimal(_LAW, target, d_inf)
+        self.path.set_data(*lifetime_optimal(target, usages, law=law))
+        n_star, d_star = lifetime_optimal(target, d_inf, law=law)
         self.chinchilla_point.set_data([n_ref], [d_ref])
         self.lifetime_point.set_data([n_star], [d_star])
         cost_ref = lifetime_flops(n_ref, d_ref, d_inf)
@@ -64,8 +66,9 @@ class LifetimePlot(ReadoutDescription):
         )
 
 
-def plot_lifetime(quality_params: float = 70e9, inference_tokens: float = 1e13, ax: Axes | None = None) -> LifetimePlot:
-    """Model size against training tokens at a fixed target loss (Sardana et al. 2024's law).
+def plot_lifetime(quality_params: float = 70e9, inference_tokens: float = 1e13, ax: Axes | None = None, *,
+                  law: ChinchillaLaw = SARDANA_2024) -> LifetimePlot:
+    """Model size against training tokens at a fixed target loss under ``law`` (default: Sardana et al. 2024's).
 
     The grey curve holds every (N, D) reaching the target; the dashed line is where the lifetime
     optimum moves as usage grows; blue marks the Chinchilla-optimal model, orange the cheapest to own.
@@ -85,15 +88,16 @@ def plot_lifetime(quality_params: float = 70e9, inference_tokens: float = 1e13, 
     ax.set_xlim(1e8, 1e13)
     ax.set_ylim(1e10, 1e17)
     ax.legend(loc="lower left", fontsize=8)
-    plot = LifetimePlot(fig, ax, iso_loss, path, chinchilla_point, lifetime_point, readout)
+    plot = LifetimePlot(fig, ax, iso_loss, path, chinchilla_point, lifetime_point, readout, v.law(law, ChinchillaLaw))
     plot.update(quality_params, inference_tokens)
     return plot
 
 
-def explore_lifetime(quality_params: float = 70e9, inference_tokens: float = 1e13):
+def explore_lifetime(quality_params: float = 70e9, inference_tokens: float = 1e13, *,
+                     law: ChinchillaLaw = SARDANA_2024):
     """Sliders for the target quality (as a compute-optimal model size) and the lifetime inference tokens."""
     quality = log_control("quality_params", "target: compute-optimal size", *QUALITY_RANGE, per_decade=4 / 3,
                           start=quality_params, label=lambda n: f"{format_count(n)} parameters", step=0.25)
     usage = log_control("inference_tokens", "inference tokens", *INFERENCE_RANGE, per_decade=1,
                         start=inference_tokens, label=lambda d: f"{format_count(d)} tokens", step=0.25)
-    return make_explorer(plot_lifetime(quality.start, usage.start), [quality, usage])
+    return make_explorer(plot_lifetime(quality.start, usage.start, law=law), [quality, usage])
