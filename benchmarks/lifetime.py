@@ -9,9 +9,8 @@ relative difference from a brute-force scalar search (target <= 1e-6).
 from __future__ import annotations
 
 import statistics
-import time
-
 import sys
+import time
 from pathlib import Path
 
 import numpy as np

@@ -191,10 +191,8 @@ def test_simulators_and_helpers():
 
 
 def test_isoflop_explorer_arguments():
-    from lectures_lib.explorers import plot_isoflop
-
     from lectures_lib import chinchilla as ch
-    from lectures_lib.explorers import explore_isoflop
+    from lectures_lib.explorers import explore_isoflop, plot_isoflop
 
     with pytest.raises(TypeError, match="law"):
         plot_isoflop(1e21, law="Besiroglu et al. 2024 (replication)")

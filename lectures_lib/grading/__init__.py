@@ -1,4 +1,4 @@
-"""The instructor's side of the exercises: releasing student copies (and, next, grading them)."""
+"""The instructor's side of the exercises: releasing student copies and grading submissions."""
 
 from .release import ReleaseError, make_student_copy, release_all, stale_copies
 

@@ -11,10 +11,12 @@ import sys
 from pathlib import Path
 
 from .grade import Limits, grade_folder
-from .release import ReleaseError, release_all, stale_copies
+from .release import ReleaseError, refresh_install_cells, release_all, repository_url, stale_copies
 
 DEFAULT_SOURCE = Path("notebooks/exercises/source")
 DEFAULT_TARGET = Path("notebooks/exercises")
+DEFAULT_CHAPTERS = Path("notebooks")
+DEFAULT_CONFIG = Path("_config.yml")
 
 
 def _grade(args: argparse.Namespace) -> int:
@@ -50,6 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     release = commands.add_parser("release", help="write student copies of the exercise sources")
     release.add_argument("--source", type=Path, default=DEFAULT_SOURCE, help="folder of instructor sources")
     release.add_argument("--target", type=Path, default=DEFAULT_TARGET, help="folder for the student copies")
+    release.add_argument("--chapters", type=Path, default=DEFAULT_CHAPTERS, help="folder of chapters")
+    release.add_argument("--config", type=Path, default=DEFAULT_CONFIG,
+                         help="the book's _config.yml, whose repository.url the install cells use")
     release.add_argument("--check", action="store_true",
                          help="write nothing; exit 1 if any student copy is out of date with its source")
     grade = commands.add_parser("grade", help="grade a folder of submitted notebooks")
@@ -68,6 +73,11 @@ def main(argv: list[str] | None = None) -> int:
         return _grade(args)
 
     try:
+        notebooks = sorted(args.chapters.glob("*.ipynb")) + sorted(args.source.glob("*.ipynb"))
+        outdated = refresh_install_cells(notebooks, repository_url(args.config), write=not args.check)
+        for path in outdated:
+            print(f"{'out of date' if args.check else 'rewrote'}: the install cell of {path}",
+                  file=sys.stderr if args.check else sys.stdout)
         released = release_all(args.source, args.target)
     except ReleaseError as error:
         print(f"release refused: {error}", file=sys.stderr)
@@ -76,9 +86,9 @@ def main(argv: list[str] | None = None) -> int:
         stale = stale_copies(released)
         for path in stale:
             print(f"out of date: {path} (run `make release`)", file=sys.stderr)
-        if not stale:
-            print(f"{len(released)} student copies are up to date")
-        return 1 if stale else 0
+        if not stale and not outdated:
+            print(f"{len(released)} student copies and {len(notebooks)} install cells are up to date")
+        return 1 if stale or outdated else 0
     args.target.mkdir(parents=True, exist_ok=True)
     for item in released:
         item.target.write_text(item.text)

@@ -15,6 +15,11 @@ The exercise format (instructor source in ``notebooks/exercises/source/<id>.ipyn
 
 A copy is refused, with the offending lines named, if it still holds a solution marker, a line of a
 solution region or a line of a hidden check that does not also stand outside them in the source.
+
+Every notebook (chapters and exercise sources) opens with a hidden install cell that installs
+``lectures_lib`` from the repository when the kernel lacks it (Colab, or a notebook downloaded from
+the website). The repository's address is written once, in ``_config.yml`` (``repository.url``);
+:func:`refresh_install_cells` writes it into every notebook, and ``make release`` runs it first.
 """
 
 from __future__ import annotations
@@ -152,6 +157,70 @@ def find_leaks(nb: nbformat.NotebookNode, secret_lines: set[str]) -> list[str]:
             elif stripped in distinctive:
                 leaks.append(f"cell {index}: solution line {stripped!r}")
     return leaks
+
+
+#: The tag that hides the install cell on the website (it still runs in Jupyter and in the build).
+INSTALL_TAGS = ["remove-cell"]
+INSTALL_MARKER = "# Installs the course library when this notebook runs without it"
+
+
+def repository_url(config_path: Path) -> str:
+    """``repository.url`` of the book's ``_config.yml`` (read without a YAML parser: one key, one line)."""
+    in_repository = False
+    for line in Path(config_path).read_text().splitlines():
+        if re.match(r"^repository:\s*$", line):
+            in_repository = True
+        elif in_repository and re.match(r"^\S", line):
+            break
+        elif in_repository and (match := re.match(r"^\s+url:\s*(\S+)", line)):
+            return match.group(1).strip("\"'")
+    raise ReleaseError(f"{config_path} has no repository.url: set it to the repository's https address")
+
+
+def install_cell_source(url: str) -> str:
+    """The first code cell of every notebook: install ``lectures_lib`` from ``url`` when it is missing."""
+    if not re.match(r"^https://\S+$", url):
+        raise ReleaseError(f"repository.url must be an https address, got {url!r}")
+    return (
+        f"{INSTALL_MARKER} (Colab, or a copy\n"
+        "# downloaded from the website); in the course environment it does nothing. Hidden on the website.\n"
+        "import importlib\n"
+        "import importlib.util\n"
+        "import subprocess\n"
+        "import sys\n"
+        "\n"
+        'if importlib.util.find_spec("lectures_lib") is None:\n'
+        '    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",\n'
+        f'                    "lectures_lib[course] @ git+{url}"], check=True)\n'
+        "    importlib.invalidate_caches()"
+    )
+
+
+def refresh_install_cells(paths: list[Path], url: str, *, write: bool = True) -> list[Path]:
+    """Make the install cell of each notebook in ``paths`` match ``url``; returns the notebooks that changed.
+
+    The install cell is the first code cell; a notebook without one gets it inserted before its first
+    code cell. With ``write=False`` nothing is written (a check).
+    """
+    wanted = install_cell_source(url)
+    changed = []
+    for path in paths:
+        nb = nbformat.read(path, as_version=4)
+        code = [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code"]
+        first = nb.cells[code[0]] if code else None
+        if first is not None and (first.source.startswith(INSTALL_MARKER) or "google.colab" in first.source):
+            if first.source == wanted and first.metadata.get("tags") == INSTALL_TAGS:
+                continue
+            first.source = wanted
+            first.metadata["tags"] = list(INSTALL_TAGS)
+        else:
+            cell = nbformat.v4.new_code_cell(wanted, metadata={"tags": list(INSTALL_TAGS)})
+            cell.id = f"{path.stem}-install"
+            nb.cells.insert(code[0] if code else len(nb.cells), cell)
+        changed.append(path)
+        if write:
+            path.write_text(nbformat.writes(nb) + "\n")
+    return changed
 
 
 def release_all(source_dir: Path, target_dir: Path) -> list[Released]:
