@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 VENDOR := _vendor/static/vendor
 VENDOR_STAMP := _vendor/.fetched
-# Pinned front-end copies served by the book instead of CDNs (see book/_ext/offline_assets.py).
+# Pinned front-end copies served by the book instead of CDNs (see book/_ext/course_book.py).
 MATHJAX := mathjax@3.2.2
 WIDGETS := @jupyter-widgets/html-manager@1.0.6
 REQUIREJS := requirejs@2.3.8
@@ -17,29 +17,50 @@ export OPENBLAS_NUM_THREADS := 1
 export OMP_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 PYTEST_NB := --nbval-lax --nbval-current-env --nbval-cell-timeout=300 -n 2 --dist loadfile
+# Noise that pip prints even when an install works (setuptools' notes on the editable build).
+PIP_NOISE := ^WARNING: Location\|BuildBackendWarning\|^ *!!\|^ *\*\*\*\|Please be careful\|name as your package\|with strategy\|^ *$$
+# The browser of the website test: $CHROMIUM if set, else Debian's /usr/bin/chromium, else the first
+# chromium on PATH. Expanded when a recipe runs, so it sees a Chromium that `make chromium` just installed.
+FIND_CHROMIUM = $(shell for c in "$${CHROMIUM:-}" /usr/bin/chromium "$$(command -v chromium)" "$$(command -v chromium-browser)"; do test -n "$$c" -a -x "$$c" && { echo "$$c"; break; }; done)
 
-.PHONY: help venv vendor book rebuild test lint lab serve release grade benchmark clean
+.PHONY: help venv vendor chromium book rebuild test lint lab serve release grade benchmark clean
 
 help:
 	@echo "make book       create .venv, install, fetch offline assets, build the website into _build/html"
 	@echo "make test       run every test (unit, notebooks, book build, browser)"
-	@echo "make lab        JupyterLab with the course environment"
+	@echo "make lab        JupyterLab on the repository (opens notebooks/) with the course environment"
 	@echo "make serve      serve _build/html on http://127.0.0.1:8000"
 	@echo "make release    regenerate the student exercise copies from their sources"
 	@echo "make grade      grade a folder of submissions: make grade SUBMISSIONS=dir OUT=dir [EXERCISE=id]"
 	@echo "make benchmark  print build, test and explorer timings"
 	@echo "make clean      remove the build and the fetched assets"
 
+# A .venv without a working pip (left by an interrupted or failed `python3 -m venv`) is made again.
+# Debian and Ubuntu ship venv's pip bootstrap (ensurepip) in a separate package, so that is checked
+# first. pip's output goes to .venv/pip.log; on failure it is shown (less the noise) and make stops.
 venv: $(STAMP)
 $(STAMP): requirements.txt pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
-	$(BIN)/python -m pip install --quiet -r requirements.txt 2>&1 | grep -v "^WARNING: Location\|BuildBackendWarning\|^ *!!\|^ *\*\*\*\|Please be careful\|name as your package\|with strategy\|^ *$$" || true
+	@if ! $(BIN)/python -m pip --version >/dev/null 2>&1; then \
+	  command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.10 or newer (sudo apt-get install python3 python3-venv)"; exit 1; }; \
+	  if ! $(PYTHON) -c "import venv, ensurepip" >/dev/null 2>&1; then \
+	    version=$$($(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])'); \
+	    echo "error: $(PYTHON) (Python $$version) cannot create a virtual environment: its venv/ensurepip module is missing."; \
+	    echo "On Debian or Ubuntu run:  sudo apt-get install python3-venv   (or python$$version-venv), then run make again."; \
+	    exit 1; \
+	  fi; \
+	  rm -rf $(VENV); \
+	  echo "creating $(VENV) with $(PYTHON)"; \
+	  $(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); echo "error: '$(PYTHON) -m venv $(VENV)' failed (see above); the half-made $(VENV) was removed."; exit 1; }; \
+	fi
+	@echo "installing requirements.txt into $(VENV) (a few minutes the first time)"
+	@{ $(BIN)/python -m pip install --quiet --upgrade pip && $(BIN)/python -m pip install --quiet -r requirements.txt; } > $(VENV)/pip.log 2>&1 \
+	  || { grep -v "$(PIP_NOISE)" $(VENV)/pip.log || true; echo "error: pip could not install requirements.txt (full log: $(VENV)/pip.log)"; exit 1; }
 	$(BIN)/python -c "import lectures_lib, jupyter_book, nbval, playwright"
 	touch $(STAMP)
 
 vendor: $(VENDOR_STAMP)
 $(VENDOR_STAMP): Makefile book/_vendor_src/widgets-offline.js
+	@command -v npm >/dev/null || { echo "error: npm is needed once, to fetch MathJax, RequireJS and the widget manager. Run: sudo apt-get install npm"; exit 1; }
 	rm -rf _vendor && mkdir -p _vendor/npm $(VENDOR)
 	cd _vendor/npm && npm pack --silent $(MATHJAX) $(WIDGETS) $(REQUIREJS) > /dev/null
 	mkdir -p _vendor/npm/mathjax _vendor/npm/html-manager _vendor/npm/requirejs
@@ -62,17 +83,37 @@ book: venv vendor
 rebuild: venv vendor
 	$(BIN)/jupyter-book build . -W -n --keep-going --all
 
+# The website test drives Chromium. Found (see FIND_CHROMIUM), or installed with apt when make runs as
+# root, or make stops here, before anything else, with the command to run.
+chromium:
+	@if test -n "$(FIND_CHROMIUM)"; then \
+	  :; \
+	elif test "$$(id -u)" = 0 && command -v apt-get >/dev/null; then \
+	  echo "Chromium not found: installing Debian's chromium package with apt-get"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
+	    || { echo "error: apt-get could not install chromium (see above). Run: sudo apt-get install chromium"; exit 1; }; \
+	  test -x /usr/bin/chromium || { echo "error: apt-get installed no /usr/bin/chromium"; exit 1; }; \
+	else \
+	  echo "error: make test needs Chromium for the website test, and none was found. Run:"; \
+	  echo "    sudo apt-get install chromium"; \
+	  echo "(or set CHROMIUM=/path/to/chromium), then run make test again."; \
+	  exit 1; \
+	fi
+
 # Unit, exercise, book and website tests (the website test builds the book itself with -W -n and
-# drives Chromium over every page), then every notebook under nbval.
-test: venv vendor lint
-	$(BIN)/python -m pytest tests -n 2 --dist loadfile -q
+# drives Chromium over every page), then every notebook under nbval. pytest exits non-zero when it
+# finds no test at all (status 5), so an empty selection fails too.
+test: chromium venv vendor lint
+	CHROMIUM="$(FIND_CHROMIUM)" $(BIN)/python -m pytest tests -n 2 --dist loadfile -q
 	$(BIN)/python -m pytest notebooks $(PYTEST_NB) -q
 
 lint: venv
-	$(BIN)/ruff check lectures_lib tests benchmarks book/_ext
+	$(BIN)/ruff check lectures_lib tests benchmarks book/_ext notebooks
 
+# Rooted at the repository, so lectures_lib/ is one click away; opens on notebooks/.
 lab: venv
-	$(BIN)/jupyter lab notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
+	$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 serve:
 	@test -f _build/html/index.html || { echo "no build yet: run 'make book' first"; exit 1; }
