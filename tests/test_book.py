@@ -55,7 +55,8 @@ def test_every_explorer_is_shown_in_its_chapter():
                 f"{explorer.chapter} never calls {function.__name__}"
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "notebooks").rglob("*.ipynb")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted((ROOT / "notebooks").rglob("*.ipynb")),
+                         ids=lambda p: p.relative_to(ROOT).as_posix())
 def test_no_committed_outputs(path):
     nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)
@@ -99,12 +100,3 @@ def test_every_citation_is_in_the_bibliography():
         used |= _citation_keys(text)
     assert used, "no citations found"
     assert used <= bib, f"cited but not in references.bib: {used - bib}"
-
-
-@pytest.mark.parametrize("path", sorted((ROOT / "notebooks").rglob("*.ipynb")), ids=lambda p: p.name)
-def test_colab_cell_installs_this_repository(path):
-    url = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
-    nb = nbformat.read(path, as_version=4)
-    first_code = next(c for c in nb.cells if c.cell_type == "code")
-    assert "google.colab" in first_code.source and f"git+{url}" in first_code.source
-    assert "remove-cell" in first_code.metadata.get("tags", [])

@@ -4,18 +4,25 @@ Each submission starts from the released student copy of exercise 00 and fills i
 answer cells. The corpus is graded twice into the same gradebook.
 """
 
+import contextlib
 import csv
 import json
 import os
+import secrets
 import sqlite3
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
+from typing import NamedTuple
 
 import nbformat
 import numpy as np
 import pytest
 
 from lectures_lib.exercises import EXERCISES
-from lectures_lib.grading.grade import Limits, grade_folder, load_sources
+from lectures_lib.grading.grade import Limits, RunSummary, grade_folder, load_sources
 from lectures_lib.grading.protocol import encode_args
 from lectures_lib.grading.scoring import score_question
 from lectures_lib.grading.submission import InvalidSubmission, read_submission
@@ -54,6 +61,11 @@ while True:
         time.sleep(0.05)
     except KeyboardInterrupt:
         pass
+"""
+# starts a process that outlives the cell: the grader must kill it with the kernel
+SPAWN = """
+import subprocess, sys
+subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
 """
 PATCHED = """
 import builtins
@@ -109,6 +121,7 @@ CORPUS = {
     "infinite_loop": (_with(q2="while True:\n    pass"), None, "timeout", [2, 0, 2, 3, 3]),
     "swallows_interrupt": (_with(q3=SWALLOW), None, "timeout", [2, 2, 0, 0, 0]),
     "os_exit": (_with(q4="import os\nos._exit(1)"), None, "kernel died", [2, 2, 2, 0, 0]),
+    "starts_a_process": (_with(q3=SPAWN + CORRECT["q3"]), None, "graded", [2, 2, 2, 3, 3]),
     "sys_exit": (_with(q3=CORRECT["q3"] + "\nimport sys\nsys.exit()"), None, "graded", [2, 2, 2, 3, 3]),
     "allocates_30gb": (_with(q3="import numpy as np\nbig = np.ones(30 * 1024**3 // 8)\n" + CORRECT["q3"]), None,
                        "memory limit", [2, 2, 0, 3, 3]),
@@ -127,17 +140,90 @@ RAW_FILES = {
 }
 
 
+# -- the processes a grading starts --------------------------------------------------------------------
+# The grader starts each worker with a copy of its own environment, and the worker's kernel inherits the
+# worker's; both run in sessions of their own, and a kernel whose worker was killed is re-parented, so
+# neither the process tree nor a command line tells the processes of one grading from those of another
+# grader on the same machine. A variable set only while the grading runs, with a value unique to it, does.
+RUN_MARKER = "LECTURES_LIB_TEST_GRADING_RUN"
+
+
+class Watch(NamedTuple):
+    token: str
+    seen: dict[int, str]  # every marked process seen while the grading ran: pid -> command line
+
+    def alive(self) -> dict[int, str]:
+        """pid -> command line of every live process whose environment carries this watch's marker."""
+        wanted = f"{RUN_MARKER}={self.token}".encode()
+        found = {}
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit() or int(entry.name) == os.getpid():
+                continue
+            try:
+                environ = (entry / "environ").read_bytes().split(b"\0")
+                state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+            except (OSError, IndexError):  # gone meanwhile, or not ours to read
+                continue
+            if wanted in environ and state != "Z":  # a zombie has exited and only waits to be reaped
+                found[int(entry.name)] = cmdline
+        return found
+
+    def survivors(self, wait_seconds: float = 10.0) -> dict[int, str]:
+        """The marked processes still alive after up to ``wait_seconds`` (a SIGKILLed process takes a moment)."""
+        deadline = time.monotonic() + wait_seconds
+        while (alive := self.alive()) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        return alive
+
+    def kinds(self) -> set[str]:
+        """What was seen: 'worker', 'kernel' (an ipykernel) or 'other'."""
+        return {"worker" if "lectures_lib.grading.worker" in cmd else "kernel" if "ipykernel" in cmd else "other"
+                for cmd in self.seen.values()}
+
+
+@contextlib.contextmanager
+def watching():
+    """Mark every process started inside the block, and record the marked processes seen meanwhile."""
+    watch = Watch(f"{os.getpid()}-{secrets.token_hex(8)}", {})
+    stop = threading.Event()
+
+    def sample():
+        while not stop.is_set():
+            watch.seen.update(watch.alive())
+            stop.wait(0.5)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(RUN_MARKER, watch.token)
+        sampler.start()
+        try:
+            yield watch
+        finally:
+            stop.set()
+            sampler.join()
+
+
+class Graded(NamedTuple):
+    folder: Path
+    out: Path
+    first: RunSummary
+    second: RunSummary
+    watch: Watch
+
+
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
+def graded(tmp_path_factory) -> Graded:
     folder = tmp_path_factory.mktemp("submissions")
     for name, (answers, edit, _, _) in CORPUS.items():
         _write(folder, name, answers, edit)
     for name, (text, _) in RAW_FILES.items():
         (folder / f"{name}.ipynb").write_text(text)
     out = tmp_path_factory.mktemp("out")
-    first = grade_folder(folder, out, SOURCES, "00_power_laws", LIMITS, workers=2, progress=False)
-    second = grade_folder(folder, out, SOURCES, "00_power_laws", LIMITS, workers=2, progress=False)
-    return folder, out, first, second
+    with watching() as watch:
+        first = grade_folder(folder, out, SOURCES, "00_power_laws", LIMITS, workers=2, progress=False)
+        second = grade_folder(folder, out, SOURCES, "00_power_laws", LIMITS, workers=2, progress=False)
+    return Graded(folder, out, first, second, watch)
 
 
 def _by_student(summary):
@@ -146,7 +232,7 @@ def _by_student(summary):
 
 @pytest.mark.parametrize("name", list(CORPUS))
 def test_scores_and_status(graded, name):
-    _, _, first, second = graded
+    first, second = graded.first, graded.second
     answers, edit, status, points = CORPUS[name]
     for summary in (first, second):
         record = _by_student(summary)[name]
@@ -157,14 +243,14 @@ def test_scores_and_status(graded, name):
 
 @pytest.mark.parametrize("name", list(RAW_FILES))
 def test_files_that_are_not_submissions(graded, name):
-    _, _, first, _ = graded
+    first = graded.first
     record = _by_student(first)[name]
     assert record.status == RAW_FILES[name][1]
     assert record.detail
 
 
 def test_nothing_is_lost(graded):
-    folder, out, first, second = graded
+    folder, out, first, second = graded.folder, graded.out, graded.first, graded.second
     n_files = len(list(folder.iterdir()))
     assert len(first.records) == len(second.records) == n_files
     db = sqlite3.connect(out / "gradebook.sqlite")
@@ -176,7 +262,7 @@ def test_nothing_is_lost(graded):
 
 
 def test_csv_matches_the_latest_run(graded):
-    _, out, _, second = graded
+    out, second = graded.out, graded.second
     with (out / "grades.csv").open() as handle:
         rows = list(csv.DictReader(handle))
     assert list(rows[0])[:5] == ["student", "exercise", "total", "max_total", "status"]
@@ -192,7 +278,7 @@ def test_csv_matches_the_latest_run(graded):
 
 
 def test_feedback_explains_without_revealing_hidden_checks(graded):
-    _, out, _, _ = graded
+    out = graded.out
     wrong = (out / "feedback" / "wrong__00_power_laws.md").read_text()
     assert "training_flops(1.75e+11, 3e+11) returned 1.05e+23, expected 3.15e+23" in wrong
     hard = (out / "feedback" / "hardcoded__00_power_laws.md").read_text()
@@ -203,22 +289,41 @@ def test_feedback_explains_without_revealing_hidden_checks(graded):
 
 
 def test_no_kernel_outlives_the_grading(graded):
-    _, out, _, _ = graded
-    # every worker and kernel was killed or exited: none of their command lines remain
-    leftovers = []
-    for pid in os.listdir("/proc"):
-        if pid.isdigit():
-            try:
-                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-            except OSError:
-                continue
-            if "lectures_lib.grading.worker" in cmdline:
-                leftovers.append(cmdline)
-    assert not leftovers
+    # the marker reached the workers and their kernels, so the check below can see them
+    assert {"worker", "kernel"} <= graded.watch.kinds(), sorted(graded.watch.seen.values())
+    survivors = graded.watch.survivors()
+    assert not survivors, "\n".join(f"{pid}: {cmd}" for pid, cmd in survivors.items())
+
+
+def test_a_kernel_whose_worker_is_killed_does_not_survive(tmp_path):
+    # the wall clock kills the worker while its kernel loops, ignoring interrupts; the kernel and the
+    # process it started run in a session of their own, which only the grader can kill
+    (tmp_path / "in").mkdir()
+    _write(tmp_path / "in", "stuck", _with(q3=SPAWN + SWALLOW))
+    limits = Limits(cell_seconds=60, submission_seconds=12, memory_bytes=LIMITS.memory_bytes)
+    with watching() as watch:
+        summary = grade_folder(tmp_path / "in", tmp_path / "out", SOURCES, "00_power_laws", limits, workers=1,
+                               progress=False)
+    assert summary.records[0].status == "timeout", summary.records[0].detail
+    assert "kernel" in watch.kinds(), sorted(watch.seen.values())
+    survivors = watch.survivors()
+    assert not survivors, "\n".join(f"{pid}: {cmd}" for pid, cmd in survivors.items())
+
+
+def test_the_survivor_check_finds_a_detached_process():
+    # a process in a session of its own, like a kernel whose worker was killed, is found
+    with watching() as watch:
+        process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], start_new_session=True)
+    try:
+        assert process.pid in watch.survivors(wait_seconds=0.5)
+    finally:
+        process.kill()
+        process.wait()
+    assert process.pid not in watch.survivors(wait_seconds=0.5)
 
 
 def test_a_normal_submission_is_fast(graded):
-    _, _, first, _ = graded
+    first = graded.first
     assert _by_student(first)["correct"].seconds < 15  # the 5 s target is measured by benchmarks/grading.py
 
 
