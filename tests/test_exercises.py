@@ -78,6 +78,41 @@ def test_every_question_has_a_reference_and_visible_cases():
                 assert np.isfinite(question.expected())
 
 
+# -- the reference answers, checked independently ------------------------------------------------------
+def _reference(exercise_id, qid, *args):
+    question = next(q for q in EXERCISES[exercise_id].questions if q.qid == qid)
+    return question.expected(*args)
+
+
+def test_reference_answers_match_published_numbers():
+    # Brown et al. 2020, arXiv 2005.14165: Table D.1, GPT-3 175B used 3.14e23 FLOPs = 3.64e3 PF-days ...
+    assert _reference("00_power_laws", "q1", 175e9, 300e9) == pytest.approx(3.14e23, rel=5e-3)
+    assert _reference("01_kaplan", "q2") == pytest.approx(3.64e3, rel=5e-3)
+    # ... and Table 2.1, 96 layers of width 12288 make 175B parameters (the 0.6B of embeddings are left out)
+    assert _reference("00_power_laws", "q2", 96, 12288) == pytest.approx(175e9, rel=1e-2)
+    # Sardana et al. 2024, arXiv 2401.00448, App. B.1 Table 2, 1e13 inference tokens: the quality of a 30B
+    # Chinchilla model costs least with 13.6B parameters, and the 70B one's optimum saves 12% of the FLOPs
+    assert float(f"{_reference('03_chinchilla_trap', 'q3'):.3g}") == 13.6e9
+    assert round(float(_reference("03_chinchilla_trap", "q5")), 2) == 0.12
+
+
+def test_reference_answers_by_independent_calculation():
+    # q3 of exercise 0: k such that (k C)**-0.05 is half of C**-0.05, checked on Kaplan's L(C_min) (Eq. 1.3)
+    from lectures_lib import kaplan
+
+    k = _reference("00_power_laws", "q3")
+    assert kaplan.loss_vs_compute(k * 10.0) == pytest.approx(kaplan.loss_vs_compute(10.0) / 2, rel=1e-9)
+    # q3 of exercise 1: derived from Kaplan et al. 2020, Table 6 constants written here, at GPT-3's budget
+    pf_days = 6 * 175e9 * 300e9 / 8.64e19
+    assert _reference("01_kaplan", "q3") == pytest.approx(1.3e9 * pf_days**0.73, rel=1e-9)
+    # q2 of exercise 2: the compute-optimal size at 1e21 FLOPs under Hoffmann et al. 2022, Eq. 10, by search
+    sizes = np.logspace(8, 11, 300_001)
+    loss = 1.69 + 406.4 / sizes**0.34 + 410.7 / (1e21 / (6 * sizes)) ** 0.28
+    assert _reference("02_chinchilla", "q2") == pytest.approx(sizes[np.argmin(loss)], rel=1e-4)
+    # q2 of exercise 3: serving 2 N D_inf equals training 6 N D for Chinchilla's 1.4T tokens
+    assert 2 * _reference("03_chinchilla_trap", "q2") == pytest.approx(6 * 1.4e12, rel=1e-12)
+
+
 def test_unknown_question():
     with pytest.raises(KeyError, match="q9"):
         ex00.check("q9", 1.0)

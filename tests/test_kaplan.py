@@ -1,4 +1,4 @@
-"""lectures_lib.kaplan against Kaplan et al. 2020 (arXiv 2001.08361): Eq. 1.1-1.5, 4.4, 6.4; Tables 2 and 6."""
+"""lectures_lib.kaplan against Kaplan et al. 2020 (arXiv 2001.08361): Eq. 1.1-1.5, 4.4, 6.8, B.7; Tables 2 and 6."""
 
 import numpy as np
 import pytest
@@ -7,7 +7,7 @@ from lectures_lib import compute, kaplan
 from lectures_lib.power_laws import PowerLaw
 
 
-def test_published_constants():  # Eq. 1.1-1.3, Table 2, Table 6
+def test_published_constants():  # Eq. 1.1-1.4, 4.4, Table 2, Table 6
     printed = {  # (scale, exponent) as printed in Eq. 1.1, 1.2 and 1.3
         kaplan.KAPLAN_2020_LOSS_VS_PARAMS: (8.8e13, 0.076),
         kaplan.KAPLAN_2020_LOSS_VS_DATA: (5.4e13, 0.095),
@@ -19,14 +19,18 @@ def test_published_constants():  # Eq. 1.1-1.3, Table 2, Table 6
         assert law.loss(scale) == pytest.approx(1.0, rel=1e-12)  # (X_c / X)**alpha is 1 at X = X_c
     j = kaplan.KAPLAN_2020_JOINT
     assert (j.alpha_n, j.alpha_d, j.n_c, j.d_c) == (0.076, 0.103, 6.4e13, 1.8e13)
-    table6 = {  # coefficient and exponent of X = k * C_min**e, C_min in PF-days
+    growing = {  # coefficient and exponent of X = k * x**e: Table 6 (x = C_min in PF-days) and Eq. 4.4 (x = N)
         kaplan.KAPLAN_2020_OPTIMAL_PARAMS: (1.3e9, 0.73),
         kaplan.KAPLAN_2020_OPTIMAL_TOKENS: (2e10, 0.27),
         kaplan.KAPLAN_2020_OPTIMAL_BATCH: (2.0e6, 0.24),
         kaplan.KAPLAN_2020_OPTIMAL_STEPS: (5.4e3, 0.03),
+        kaplan.KAPLAN_2020_OVERFITTING_TOKENS: (5e3, 0.74),
     }
-    for law, (coefficient, exponent) in table6.items():
+    for law, (coefficient, exponent) in growing.items():
         assert isinstance(law, PowerLaw) and (law.coefficient, -law.exponent) == (coefficient, exponent)
+    # Eq. 1.4: B_crit = B_star / L**(1/alpha_B), B_star = 2e8 tokens, alpha_B = 0.21
+    assert kaplan.KAPLAN_2020_CRITICAL_BATCH.coefficient == 2e8
+    assert kaplan.KAPLAN_2020_CRITICAL_BATCH.exponent == pytest.approx(1 / 0.21, rel=1e-12)
 
 
 def test_joint_law_is_validated():
@@ -36,55 +40,86 @@ def test_joint_law_is_validated():
 
 def test_every_law_can_be_replaced():
     steeper = PowerLaw.from_scale(8.8e13, 0.1)
-    assert kaplan.loss_vs_params(1e9, law=steeper) == pytest.approx((8.8e13 / 1e9) ** 0.1)
+    assert kaplan.loss_vs_params(1e9, law=steeper) == steeper(1e9) != kaplan.loss_vs_params(1e9)
     with pytest.raises(TypeError, match="law"):
         kaplan.loss_vs_params(1e9, law=kaplan.KAPLAN_2020_JOINT)
 
 
-def test_loss_vs_params_worked_values():  # REFERENCE [D]: 1e8 -> 2.830, 1e9 -> 2.376, 1e10 -> 1.994
+def test_loss_vs_params_worked_values():
+    # derived from Kaplan et al. 2020, Eq. 1.1 constants (N_c = 8.8e13, alpha_N = 0.076); not printed in the paper
     np.testing.assert_allclose(kaplan.loss_vs_params([1e8, 1e9, 1e10]), [2.830, 2.376, 1.994], atol=5e-4)
 
 
-def test_loss_vs_data_and_compute_are_their_formulas():
-    assert kaplan.loss_vs_data(5.4e13) == pytest.approx(1.0)
-    assert kaplan.loss_vs_data(5.4e11) == pytest.approx(100**0.095)
-    assert kaplan.loss_vs_compute(3.1e8) == pytest.approx(1.0)
-    assert kaplan.loss_vs_compute(3.1e6) == pytest.approx(100**0.05)
+@pytest.mark.parametrize("function, scale, exponent", [  # Eq. 1.1, 1.2 and 1.3 as printed
+    (kaplan.loss_vs_params, 8.8e13, 0.076),
+    (kaplan.loss_vs_data, 5.4e13, 0.095),
+    (kaplan.loss_vs_compute, 3.1e8, 0.050),
+])
+def test_single_variable_laws_have_the_printed_slope_and_scale(function, scale, exponent):
+    # measured, not recomputed: a straight-line fit of log L on log X gives the slope, and L = 1 at X = X_c
+    x = np.logspace(np.log10(scale) - 8, np.log10(scale), 30)
+    slope = np.polyfit(np.log(x), np.log(function(x)), 1)[0]
+    assert slope == pytest.approx(-exponent, rel=1e-9)
+    assert function(scale) == pytest.approx(1.0, rel=1e-12)
+    assert np.all(np.diff(function(x)) < 0)
 
 
-def test_joint_law_limits():  # Eq. 1.5 reduces to L(N) for D -> infinity
+def test_where_the_laws_meet():  # Eq. 6.8: C* ~ 1e4 PF-days, N* ~ 1e12 parameters, L* ~ 1.7 nats/token
+    assert round(float(kaplan.loss_vs_compute(1e4)), 1) == 1.7
+    assert round(float(np.log10(kaplan.compute_optimal_params(1e4)))) == 12
+
+
+def test_joint_law_limits():  # Eq. 1.5 with Table 2: L(N) for D -> infinity, (D_c / D)**alpha_D for N -> infinity
     j = kaplan.KAPLAN_2020_JOINT
     assert kaplan.loss(1e9, 1e30) == pytest.approx(j.converged_loss(1e9), rel=1e-9)
+    assert j.converged_loss(6.4e13) == pytest.approx(1.0, rel=1e-12)
     assert kaplan.loss(1e30, 1e10) == pytest.approx((1.8e13 / 1e10) ** 0.103, rel=1e-9)
     assert kaplan.loss(1e9, 1e10) > kaplan.loss(1e9, 1e11)
 
 
-def test_data_exponent_of_joint_fit_is_0_74():  # REFERENCE: 0.076/0.103 = 0.738 [D]
+def test_data_exponent_of_joint_fit_is_0_74():  # Sec. 1.2 and Eq. 4.4: D grows as N**0.74
     j = kaplan.KAPLAN_2020_JOINT
-    assert j.alpha_n / j.alpha_d == pytest.approx(0.738, abs=5e-4)
+    assert round(j.alpha_n / j.alpha_d, 2) == 0.74 == -kaplan.KAPLAN_2020_OVERFITTING_TOKENS.exponent
 
 
-def test_frontier_tenfold():  # REFERENCE [D]: 10x compute -> 5.37x model, 1.86x data
-    assert kaplan.compute_optimal_params(10.0) / kaplan.compute_optimal_params(1.0) == pytest.approx(5.37, abs=5e-3)
-    assert kaplan.compute_optimal_tokens(10.0) / kaplan.compute_optimal_tokens(1.0) == pytest.approx(1.86, abs=5e-3)
-    assert kaplan.compute_optimal_params(1.0) == 1.3e9
+def test_overfitting_rule_follows_from_the_joint_law():  # Sec. 4.2: Eq. 4.4 keeps the penalty near 0.02 nats
+    # the relative penalty L(N, D) / L(N, infinity) - 1 of the Table 2 joint fit at D = 5e3 N**0.74
+    for n in (1e6, 1e8, 1e10, 1e12):
+        d = kaplan.tokens_to_avoid_overfitting(n)
+        penalty = kaplan.loss(n, d) / kaplan.KAPLAN_2020_JOINT.converged_loss(n) - 1
+        assert round(float(penalty), 2) == 0.02
+    assert kaplan.tokens_to_avoid_overfitting(1.0) == 5e3  # the printed coefficient, at N = 1
+
+
+def test_frontier_scaling():  # Table 6: 10x compute multiplies N_opt by 10**0.73 and D_opt by 10**0.27
+    for c in (1e-3, 1.0, 3.6e3):
+        assert kaplan.compute_optimal_params(10 * c) / kaplan.compute_optimal_params(c) == pytest.approx(10**0.73)
+        assert kaplan.compute_optimal_tokens(10 * c) / kaplan.compute_optimal_tokens(c) == pytest.approx(10**0.27)
+    assert kaplan.compute_optimal_params(1.0) == 1.3e9 and kaplan.compute_optimal_tokens(1.0) == 2e10
+    # C = 6 N D, so the N and D exponents sum to 1, and D = B S, so the B and S exponents sum to D's (Table 6)
+    n_exp, d_exp = kaplan.KAPLAN_2020_OPTIMAL_PARAMS.exponent, kaplan.KAPLAN_2020_OPTIMAL_TOKENS.exponent
+    b_exp, s_exp = kaplan.KAPLAN_2020_OPTIMAL_BATCH.exponent, kaplan.KAPLAN_2020_OPTIMAL_STEPS.exponent
+    assert n_exp + d_exp == pytest.approx(-1) and b_exp + s_exp == pytest.approx(d_exp)
 
 
 def test_gpt3_budget_on_the_frontier():
-    pf_days = compute.flops_to_pf_days(compute.training_flops(175e9, 300e9))
-    assert kaplan.compute_optimal_params(pf_days) == pytest.approx(5.18e11, rel=2e-3)
-    assert kaplan.compute_optimal_tokens(pf_days) == pytest.approx(1.83e11, rel=2e-3)
+    # derived from GPT-3's 175e9 parameters and 300e9 tokens (Brown et al. 2020, arXiv 2005.14165) and the
+    # Table 6 constants written here: C = 6 N D / 8.64e19 PF-days, N_opt = 1.3e9 C**0.73, D_opt = 2e10 C**0.27
+    pf_days = 6 * 175e9 * 300e9 / 8.64e19
+    assert compute.flops_to_pf_days(compute.training_flops(175e9, 300e9)) == pytest.approx(pf_days, rel=1e-12)
+    assert kaplan.compute_optimal_params(pf_days) == pytest.approx(1.3e9 * pf_days**0.73, rel=1e-12)
+    assert kaplan.compute_optimal_tokens(pf_days) == pytest.approx(2e10 * pf_days**0.27, rel=1e-12)
 
 
-def test_predicted_compute_exponent():  # REFERENCE [D]: 0.0520 with 0.76/0.21/0.076
-    assert kaplan.predicted_compute_exponent() == pytest.approx(0.0520, abs=5e-5)
+def test_predicted_compute_exponent():  # Eq. B.7: about 0.052 from alpha_S = 0.76, alpha_B = 0.21, alpha_N = 0.076
+    assert round(kaplan.predicted_compute_exponent(), 3) == 0.052
+    # 1 / (1/a + 1/a + 1/a) = a / 3, and a larger input exponent gives a larger result
+    assert kaplan.predicted_compute_exponent(0.3, 0.3, 0.3) == pytest.approx(0.1, rel=1e-12)
+    assert kaplan.predicted_compute_exponent(alpha_n=0.1) > kaplan.predicted_compute_exponent()
 
 
 def test_critical_batch_size():  # Eq. 1.4: B_crit = 2e8 / L**(1/0.21) tokens
     assert kaplan.critical_batch_size(1.0) == pytest.approx(2e8)
-    # doubles for a loss drop of about 13% (Fig. 10 caption)
-    assert kaplan.critical_batch_size(0.87) / kaplan.critical_batch_size(1.0) == pytest.approx(1.94, abs=0.03)
-
-
-def test_tokens_to_avoid_overfitting():  # Eq. 4.4
-    assert kaplan.tokens_to_avoid_overfitting(1e9) == pytest.approx(5e3 * 1e9**0.74)
+    # "roughly doubles" for a loss drop of about 13% (Fig. 10 caption); derived: (1 / 0.87)**(1 / 0.21) = 1.94
+    ratio = kaplan.critical_batch_size(0.87) / kaplan.critical_batch_size(1.0)
+    assert round(ratio) == 2 and ratio == pytest.approx(1.94, abs=0.03)

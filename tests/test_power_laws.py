@@ -6,16 +6,40 @@ import pytest
 from lectures_lib import power_laws as pl
 
 
-def test_evaluate_and_invert():
+def test_evaluate_and_invert():  # worked by hand: 1 + 2 * 4**-0.5 = 2
     law = pl.PowerLaw(coefficient=2.0, exponent=0.5, floor=1.0)
     assert law(4.0) == pytest.approx(2.0)
     assert law.inverse(2.0) == pytest.approx(4.0)
     np.testing.assert_allclose(law(np.array([1.0, 100.0])), [3.0, 1.2])
 
 
-def test_doubling_factor_of_kaplan_exponent():  # REFERENCE: 2**-0.076 = 0.9487 [D]
+@pytest.mark.parametrize("law, x", [
+    (pl.PowerLaw(2.0, 0.5, floor=1.0), np.logspace(-2, 6, 9)),  # further out the floor swamps the reducible part
+    (pl.PowerLaw(40.0, 0.06), np.logspace(-2, 25, 28)),
+    (pl.PowerLaw(1.3e9, -0.73), np.logspace(-2, 25, 28)),
+])
+def test_inverse_round_trip(law, x):
+    np.testing.assert_allclose(law.inverse(law(x)), x, rtol=1e-9)
+
+
+def test_from_scale_round_trip():  # the printed form (X_c / X)**alpha of Kaplan et al. 2020, Eq. 1.1-1.3
+    law = pl.PowerLaw.from_scale(8.8e13, 0.076)
+    assert law.scale == pytest.approx(8.8e13, rel=1e-12)
+    assert law(8.8e13) == pytest.approx(1.0, rel=1e-12)
+
+
+@pytest.mark.parametrize("law", [pl.PowerLaw(1.0, 0.076), pl.PowerLaw(406.4, 0.34, floor=1.69),
+                                 pl.PowerLaw(1.3e9, -0.73)])
+def test_doubling_and_tenfold_factors_are_measured_ratios(law):
+    # the factors are what the reducible part actually does when x doubles or grows tenfold
+    for x in (1e3, 1e9, 1e20):
+        assert law.doubling_factor == pytest.approx((law(2 * x) - law.floor) / (law(x) - law.floor), rel=1e-9)
+        assert law.tenfold_factor == pytest.approx((law(10 * x) - law.floor) / (law(x) - law.floor), rel=1e-9)
+
+
+def test_doubling_factor_of_kaplan_exponent():
+    # derived from Kaplan et al. 2020, Eq. 1.1 (alpha_N = 0.076): 2**-0.076 = 0.9487, the "5% per doubling"
     assert pl.PowerLaw(1.0, 0.076).doubling_factor == pytest.approx(0.9487, abs=1e-4)
-    assert pl.PowerLaw(1.0, 0.076).tenfold_factor == pytest.approx(10**-0.076)
 
 
 def test_inverse_below_floor_is_an_error():
@@ -49,6 +73,13 @@ def test_straight_fit_underestimates_exponent_with_floor():
 def test_loglog_slope_of_pure_law_is_constant():
     x = np.logspace(0, 3, 7)
     np.testing.assert_allclose(pl.loglog_slope(x, 5 * x**-0.3), -0.3)
+
+
+def test_loglog_slope_with_a_floor_flattens_towards_zero():
+    law = pl.PowerLaw(coefficient=406.4, exponent=0.34, floor=1.69)
+    x = np.logspace(6, 16, 41)
+    slope = pl.loglog_slope(x, law(x))
+    assert np.all(slope < 0) and np.all(np.diff(slope) > 0) and slope[-1] > -0.01
 
 
 def test_simulation_is_seeded_and_positive():
