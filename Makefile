@@ -28,6 +28,7 @@ FIND_CHROMIUM = $(shell for c in "$${CHROMIUM:-}" /usr/bin/chromium "$$(command 
 help:
 	@echo "make book       create .venv, install, fetch offline assets, build the website into _build/html"
 	@echo "make test       run every test (unit, notebooks, book build, browser)"
+	@echo "make chromium   find Chromium for the website test, or install it (apt, as root)"
 	@echo "make lab        JupyterLab on the repository (opens notebooks/) with the course environment"
 	@echo "make serve      serve _build/html on http://127.0.0.1:8000"
 	@echo "make release    regenerate the student exercise copies from their sources"
