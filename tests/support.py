@@ -1,4 +1,4 @@
-"""Helpers shared by the tests and the benchmarks, kept out of the library they check.
+"""Helpers used by both the tests and the benchmarks, kept out of the library they check.
 
 Tests import this module as ``support`` (pytest puts ``tests/`` on the path); benchmarks do
 ``sys.path.insert(0, str(ROOT / "tests")); import support``.

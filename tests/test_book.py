@@ -100,3 +100,23 @@ def test_every_citation_is_in_the_bibliography():
         used |= _citation_keys(text)
     assert used, "no citations found"
     assert used <= bib, f"cited but not in references.bib: {used - bib}"
+
+
+def test_library_names_on_the_prose_pages_exist():
+    # the prose pages are not executed: a constant renamed in lectures_lib must not leave a stale name there
+    import importlib
+    import pkgutil
+
+    import lectures_lib
+
+    modules = [importlib.import_module(f"lectures_lib.{m.name}") for m in pkgutil.iter_modules(lectures_lib.__path__)]
+    for page in sorted((ROOT / "book").glob("*.md")):
+        text = page.read_text()
+        for dotted in re.findall(r"`(lectures_lib(?:\.\w+)+)`", text):
+            parts = dotted.split(".")
+            target = importlib.import_module(".".join(parts[:2]))
+            for part in parts[2:]:
+                assert hasattr(target, part), f"{page.name} names {dotted}, which lectures_lib does not have"
+                target = getattr(target, part)
+        for name in re.findall(r"`([A-Z][A-Z0-9_]{3,})`", text):
+            assert any(hasattr(m, name) for m in modules), f"{page.name} names {name}, which lectures_lib does not have"
