@@ -18,7 +18,7 @@ import numpy as np
 from lectures_lib import lifetime
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-import support  # noqa: E402  (the brute-force search shared with the tests)
+import support  # noqa: E402  (the brute-force search, also used by the tests)
 
 LAW = lifetime.SARDANA_2024
 
