@@ -23,12 +23,13 @@ PIP_NOISE := ^WARNING: Location\|BuildBackendWarning\|^ *!!\|^ *\*\*\*\|Please b
 # chromium on PATH. Expanded when a recipe runs, so it sees a Chromium that `make chromium` just installed.
 FIND_CHROMIUM = $(shell for c in "$${CHROMIUM:-}" /usr/bin/chromium "$$(command -v chromium)" "$$(command -v chromium-browser)"; do test -n "$$c" -a -x "$$c" && { echo "$$c"; break; }; done)
 
-.PHONY: help venv vendor chromium book rebuild test lint lab serve release grade benchmark clean
+.PHONY: help venv vendor chromium bubblewrap book rebuild test lint lab serve release grade benchmark clean
 
 help:
 	@echo "make book       create .venv, install, fetch offline assets, build the website into _build/html"
 	@echo "make test       run every test (unit, notebooks, book build, browser)"
 	@echo "make chromium   find Chromium for the website test, or install it (apt, as root)"
+	@echo "make bubblewrap find bwrap for the grader's sandbox, or install it (apt, as root)"
 	@echo "make lab        JupyterLab on the repository (opens notebooks/) with the course environment"
 	@echo "make serve      serve _build/html on http://127.0.0.1:8000"
 	@echo "make release    regenerate the student exercise copies from their sources"
@@ -102,10 +103,26 @@ chromium:
 	  exit 1; \
 	fi
 
+# The grader runs every submission in a bubblewrap sandbox (Debian's bubblewrap package, command bwrap):
+# found on PATH, or installed with apt when make runs as root, or make stops with the command to run.
+bubblewrap:
+	@if command -v bwrap >/dev/null; then \
+	  :; \
+	elif test "$$(id -u)" = 0 && command -v apt-get >/dev/null; then \
+	  echo "bwrap not found: installing Debian's bubblewrap package with apt-get"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  { apt-get update -qq && apt-get install -y -qq bubblewrap >/dev/null; } \
+	    || { echo "error: apt-get could not install bubblewrap (see above). Run: sudo apt-get install bubblewrap"; exit 1; }; \
+	else \
+	  echo "error: the grader (and its tests) sandbox student code with bubblewrap, and bwrap was not found. Run:"; \
+	  echo "    sudo apt-get install bubblewrap"; \
+	  exit 1; \
+	fi
+
 # Unit, exercise, book and website tests (the website test builds the book itself with -W -n and
 # drives Chromium over every page), then every notebook under nbval. pytest exits non-zero when it
 # finds no test at all (status 5), so an empty selection fails too.
-test: chromium venv vendor lint
+test: chromium bubblewrap venv vendor lint
 	CHROMIUM="$(FIND_CHROMIUM)" $(BIN)/python -m pytest tests -n 2 --dist loadfile -q
 	$(BIN)/python -m pytest notebooks $(PYTEST_NB) -q
 
@@ -124,7 +141,7 @@ release: venv
 	$(BIN)/python -m lectures_lib.grading release
 
 # make grade SUBMISSIONS=folder/ OUT=folder/ [EXERCISE=00_power_laws]
-grade: venv
+grade: venv bubblewrap
 	@test -n "$(SUBMISSIONS)" -a -n "$(OUT)" || { echo "usage: make grade SUBMISSIONS=folder/ OUT=folder/ [EXERCISE=id]"; exit 2; }
 	$(BIN)/python -m lectures_lib.grading grade "$(SUBMISSIONS)" --out "$(OUT)" $(if $(EXERCISE),--exercise $(EXERCISE))
 

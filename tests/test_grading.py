@@ -129,8 +129,8 @@ CORPUS = {
     "edited_checks": (CORRECT, _drop_checks, "graded", [2, 2, 2, 3, 3]),
     "renamed_ids": (CORRECT, _rename_ids, "graded", [2, 2, 2, 3, 3]),
     "megabytes_of_output": (CORRECT, _noisy, "graded", [2, 2, 2, 3, 3]),
-    "uses_the_library": (_with(q1="from lectures_lib.compute import training_flops"), None,
-                         "integrity check failed", [2, 2, 2, 3, 3]),
+    # suspicious code is a flag for the instructor, not a zero on a guess: graded on its values
+    "uses_the_library": (_with(q1="from lectures_lib.compute import training_flops"), None, "graded", [2, 2, 2, 3, 3]),
     "deleted_answer_cell": (CORRECT, _delete_answer, "invalid notebook", None),
 }
 RAW_FILES = {
@@ -145,7 +145,7 @@ RAW_FILES = {
 # worker's; both run in sessions of their own, and a kernel whose worker was killed is re-parented, so
 # neither the process tree nor a command line tells the processes of one grading from those of another
 # grader on the same machine. A variable set only while the grading runs, with a value unique to it, does.
-RUN_MARKER = "LECTURES_LIB_TEST_GRADING_RUN"
+RUN_MARKER = "LECTURES_LIB_GRADING_TAG"  # the one variable the sandbox passes on
 
 
 class Watch(NamedTuple):
@@ -178,7 +178,7 @@ class Watch(NamedTuple):
 
     def kinds(self) -> set[str]:
         """What was seen: 'worker', 'kernel' (an ipykernel) or 'other'."""
-        return {"worker" if "lectures_lib.grading.worker" in cmd else "kernel" if "ipykernel" in cmd else "other"
+        return {"worker" if "NotebookClient" in cmd else "kernel" if "ipykernel" in cmd else "other"
                 for cmd in self.seen.values()}
 
 
@@ -258,7 +258,7 @@ def test_nothing_is_lost(graded):
     assert db.execute("SELECT COUNT(*) FROM runs WHERE finished_at IS NOT NULL").fetchone()[0] == 2
     statuses = {row[0] for row in db.execute("SELECT DISTINCT status FROM grades")}
     assert statuses <= {"graded", "timeout", "kernel died", "memory limit", "invalid notebook",
-                        "integrity check failed"}
+                        "integrity check failed", "grader error"}
 
 
 def test_csv_matches_the_latest_run(graded):

@@ -1,7 +1,8 @@
 """Command line.
 
     python -m lectures_lib.grading release [--check]
-    python -m lectures_lib.grading grade SUBMISSIONS_DIR --out OUT_DIR [--exercise ID]
+    python -m lectures_lib.grading grade SUBMISSIONS_DIR --out OUT_DIR [--exercise ID] [--jobs N]
+        [--unsafe-no-sandbox]
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ def _grade(args: argparse.Namespace) -> int:
         return 2
     limits = Limits(args.cell_timeout, args.submission_timeout, int(args.memory_gb * 1024**3))
     try:
-        summary = grade_folder(args.submissions, args.out, args.source, args.exercise, limits, args.workers)
-    except ValueError as error:
+        summary = grade_folder(args.submissions, args.out, args.source, args.exercise, limits, args.workers,
+                               unsafe_no_sandbox=args.unsafe_no_sandbox)
+    except (ValueError, RuntimeError) as error:  # bad arguments, no sandbox, another grader on --out
         print(f"grading refused: {error}", file=sys.stderr)
         return 2
     counts: dict[str, int] = {}
@@ -67,7 +69,10 @@ def main(argv: list[str] | None = None) -> int:
                        help="seconds per submission, after which its processes are killed")
     grade.add_argument("--memory-gb", type=float, default=Limits.memory_bytes / 1024**3,
                        help="address-space limit of a student's kernel, in GiB")
-    grade.add_argument("--workers", type=int, default=2, help="submissions graded at the same time")
+    grade.add_argument("--jobs", "--workers", dest="workers", type=int, default=2,
+                       help="submissions graded at the same time, each in its own sandbox")
+    grade.add_argument("--unsafe-no-sandbox", action="store_true",
+                       help="grade without the bubblewrap sandbox (student code then runs with your rights)")
     args = parser.parse_args(argv)
     if args.command == "grade":
         return _grade(args)

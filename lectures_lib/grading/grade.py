@@ -1,21 +1,19 @@
 """Grade a folder of submitted notebooks into the gradebook.
 
-For every file: read it (:mod:`.submission`), draw the hidden inputs, run it in a worker process of
-its own (:mod:`.worker`) under a wall-clock limit that kills the worker's and the kernel's process
-groups, score the answers read back (:mod:`.scoring`) and record a row with a status. Two
-submissions run at a time. A broken submission never stops the batch: every file ends with a row.
+For every file: read it (:mod:`.submission`), draw the hidden inputs, rebuild the notebook from the
+instructor source with the student's answer cells and the grader's read-back cells, run it in a
+sandbox of its own (:mod:`.sandbox`, :mod:`.worker`) under a wall-clock limit, score the answers read
+back (:mod:`.scoring`) and record a row with a status. Two submissions run at a time.
+
+A broken or hostile submission never stops the batch: :func:`grade_one` turns any failure of the
+grader itself into a row with the status ``grader error``, and :func:`grade_folder` writes each row
+before the next is taken, so every file ends with exactly one row.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
-import os
 import secrets
-import signal
-import subprocess
-import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -27,9 +25,11 @@ import numpy as np
 from ..exercises import EXERCISES
 from ..exercises.core import Exercise
 from .gradebook import Gradebook, GradeRecord, feedback_markdown, feedback_path
-from .protocol import encode_args
+from .protocol import encode_args, extraction_code, parse_record
+from .release import HIDDEN_TAG, SOLUTION_TAG, TEST_TAG
+from .sandbox import Report, SandboxUnavailable, run_in_sandbox, sandbox_problem
 from .scoring import QuestionScore, score_exercise
-from .submission import InvalidSubmission, Submission, file_sha256, read_submission, student_from_filename
+from .submission import InvalidSubmission, Submission, file_sha256, question_of, read_submission, student_from_filename
 
 DEFAULT_SOURCES = Path("notebooks/exercises/source")
 
@@ -74,97 +74,140 @@ def question_plan(exercise: Exercise, rng: np.random.Generator) -> dict[str, dic
     return plan
 
 
-def _kill_group(pid: int | None) -> None:
-    if not pid:
-        return
-    with contextlib.suppress(ProcessLookupError, PermissionError, OSError):
-        os.killpg(os.getpgid(pid), signal.SIGKILL)
+def build_cells(source: nbformat.NotebookNode, answers: dict[str, str], plan: dict[str, dict], nonce: str
+                ) -> list[dict[str, str]]:
+    """The notebook the sandbox runs, as ``{"role", "source"}`` cells: the source's given cells, the
+    student's answer cells, and after each answer the code that reads it back. Check cells are left out."""
+    cells = []
+    for cell in source.cells:
+        tags = cell.metadata.get("tags", [])
+        if cell.cell_type != "code" or TEST_TAG in tags or HIDDEN_TAG in tags:
+            continue
+        if SOLUTION_TAG in tags:
+            qid = question_of(cell.id)
+            cells.append({"role": f"answer:{qid}", "source": answers.get(qid, "")})
+            question = plan.get(qid)
+            if question is not None:
+                code = extraction_code(nonce, question["kind"], question["name"], question["cases"])
+                cells.append({"role": f"extract:{qid}", "source": code})
+        else:
+            cells.append({"role": "given", "source": cell.source})
+    return cells
 
 
-def run_worker(submission: Submission, source_path: Path, plan: dict[str, dict], limits: Limits,
-               workdir: Path) -> tuple[dict, bool]:
-    """Run the worker on one submission; return its result and whether the wall clock killed it."""
-    result_path = workdir / "result.json"
-    job = {
-        "source": str(source_path.resolve()),
-        "answers": submission.answers,
-        "questions": plan,
-        "nonce": "@@grader:" + secrets.token_hex(16) + "@@",
-        "cell_timeout": limits.cell_seconds,
-        "memory_limit_bytes": limits.memory_bytes,
-        "result": str(result_path),
-    }
-    job_path = workdir / "job.json"
-    job_path.write_text(json.dumps(job))
-    log_path = workdir / "worker.log"
-    # two submissions run at once: one BLAS thread per kernel keeps them from fighting over the cores
-    env = {**os.environ, **{name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}}
-    with log_path.open("wb") as log:
-        process = subprocess.Popen([sys.executable, "-m", "lectures_lib.grading.worker", str(job_path)],
-                                   cwd=workdir, start_new_session=True, stdout=log, stderr=log, env=env)
-    killed = False
-    try:
-        process.wait(timeout=limits.submission_seconds)
-    except subprocess.TimeoutExpired:
-        killed = True
-    result = {}
-    if result_path.is_file():
-        try:
-            result = json.loads(result_path.read_text())
-        except ValueError:
-            result = {}
-    # the kernel runs in a session of its own: kill it and anything it started, then the worker
-    _kill_group(result.get("kernel_pid"))
-    _kill_group(process.pid)
-    process.wait()
-    if process.returncode not in (0, -signal.SIGKILL) and not result.get("finished"):
-        lines = [line for line in log_path.read_text(errors="replace").splitlines() if line.strip()]
-        result.setdefault("events", []).append(
-            {"kind": "kernel died", "detail": "the grader's worker failed: " + (lines[-1] if lines else "no output")})
-    return result, killed
+def interpret(report: Report, cells: list[dict[str, str]], nonce: str) -> dict:
+    """The run as events and answer records, from the sandbox's validated report."""
+    result: dict = {"events": [], "records": {}, "finished": report.ended}
+    for line in report.lines:
+        if line["type"] == "event":
+            result["events"].append({"kind": line["kind"], "detail": line["detail"][:200]})
+        if line["type"] != "cell" or not 0 <= line["index"] < len(cells):
+            continue
+        role = cells[line["index"]]["role"]
+        if line["timed_out"]:
+            result["events"].append({"kind": "timeout", "cell": role})
+        elif "MemoryError" in line["errors"]:
+            result["events"].append({"kind": "memory", "cell": role})
+        if role.startswith("extract:"):
+            qid = role.split(":", 1)[1]
+            record = parse_record(line.get("stream", ""), nonce)
+            if record is None and line["timed_out"]:
+                record = {"timeout": True}
+            elif record is None and "MemoryError" in line["errors"]:
+                record = {"memory": True}
+            elif record is None:
+                result["events"].append({"kind": "integrity", "cell": role,
+                                         "detail": f"the answer to {qid.upper()} could not be read back from the "
+                                                   "kernel (its output was changed)"})
+            if record is not None:
+                result["records"][qid] = record
+    if report.problems:
+        result["events"].append({"kind": "grader error", "detail": "; ".join(sorted(set(report.problems)))})
+    elif not report.ended and not report.killed_by_clock:
+        result["events"].append({"kind": "kernel died", "detail": "the sandbox stopped before the end"})
+    return result
 
 
 def status_of(result: dict, killed: bool, submission: Submission) -> tuple[str, str]:
-    """The status of a run and a one-line detail."""
+    """The status of a run and a one-line detail, in the grader's own words."""
     events = result.get("events", [])
     kinds = [e.get("kind") for e in events]
     notes = list(submission.notes)
-    if "integrity" in kinds or submission.integrity_problems:
-        details = list(submission.integrity_problems) + [e.get("detail", "") for e in events
-                                                         if e.get("kind") == "integrity"]
+    if "grader error" in kinds:
+        details = [e.get("detail", "") for e in events if e.get("kind") == "grader error"]
+        return "grader error", "; ".join(details + notes)
+    if "integrity" in kinds:
+        details = [e.get("detail", "") for e in events if e.get("kind") == "integrity"]
         return "integrity check failed", "; ".join(d for d in details + notes if d)
     if "memory" in kinds:
         cells = sorted({e["cell"] for e in events if e.get("kind") == "memory"})
         return "memory limit", "; ".join([f"ran out of memory in {', '.join(cells)}", *notes])
     if "kernel died" in kinds or (not result.get("finished") and not killed):
-        details = [e["detail"] for e in events if e.get("kind") == "kernel died" and e.get("detail")]
-        return "kernel died", "; ".join(["the kernel stopped before the end of the notebook", *details, *notes])
+        return "kernel died", "; ".join(["the kernel stopped before the end of the notebook", *notes])
     if killed or "timeout" in kinds:
-        cells = sorted({e["cell"] for e in events if e.get("kind") == "timeout"})
+        cells = sorted({e["cell"] for e in events if e.get("kind") == "timeout" and "cell" in e})
         where = f" (cells: {', '.join(cells)})" if cells else ""
         return "timeout", "; ".join([f"time limit reached{where}", *notes])
     return "graded", "; ".join(notes)
 
 
+@dataclass(frozen=True)
+class Isolation:
+    """How submissions are run: in a bubblewrap sandbox hiding the ``private`` folders, or (unsafe) not."""
+
+    sandboxed: bool
+    private: tuple[Path, ...]
+
+
+def _safe_student(path: Path) -> str:
+    try:
+        return student_from_filename(path)
+    except Exception:  # the identity of a file the grader cannot even name
+        return "unknown"
+
+
+def grader_error(path: Path, expected: str | None, error: BaseException, started: float) -> GradeRecord:
+    """The row of a file on which the grader itself failed: its status says so and the batch goes on."""
+    try:
+        sha = file_sha256(path)
+    except Exception:
+        sha = ""
+    return GradeRecord(_safe_student(path), expected or "unknown", path.name, sha, "grader error",
+                       f"the grader failed on this file ({type(error).__name__}); the batch went on",
+                       (), time.monotonic() - started)
+
+
 def grade_one(path: Path, sources: dict[str, nbformat.NotebookNode], source_dir: Path, limits: Limits,
-              rng_seed: int, expected: str | None) -> GradeRecord:
-    """Grade one file. Never raises: every outcome is a record with a status."""
+              rng_seed: int, expected: str | None, isolation: Isolation) -> GradeRecord:
+    """Grade one file. Never raises: every outcome, a failure of the grader included, is a record."""
     started = time.monotonic()
+    try:
+        return _grade_one(path, sources, limits, rng_seed, expected, isolation, started)
+    except Exception as error:
+        return grader_error(path, expected, error, started)
+
+
+def _grade_one(path: Path, sources: dict[str, nbformat.NotebookNode], limits: Limits, rng_seed: int,
+               expected: str | None, isolation: Isolation, started: float) -> GradeRecord:
     try:
         submission = read_submission(path, sources, expected)
     except InvalidSubmission as error:
-        return GradeRecord(student_from_filename(path), expected or "unknown", path.name, file_sha256(path),
+        return GradeRecord(_safe_student(path), expected or "unknown", path.name, file_sha256(path),
                            "invalid notebook", str(error), (), time.monotonic() - started)
     except OSError as error:
-        return GradeRecord(student_from_filename(path), expected or "unknown", path.name, "",
-                           "invalid notebook", f"cannot read the file: {error}", (), time.monotonic() - started)
+        return GradeRecord(_safe_student(path), expected or "unknown", path.name, "",
+                           "invalid notebook", f"cannot read the file ({type(error).__name__})", (),
+                           time.monotonic() - started)
     exercise = EXERCISES[submission.exercise_id]
     plan = question_plan(exercise, np.random.default_rng(rng_seed))
-    with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
-        result, killed = run_worker(submission, source_dir / f"{submission.exercise_id}.ipynb", plan, limits,
-                                    Path(tmp))
-    scores = tuple(score_exercise(exercise, result.get("records", {}), plan))
-    status, detail = status_of(result, killed, submission)
+    nonce = "@@grader:" + secrets.token_hex(16) + "@@"
+    cells = build_cells(sources[submission.exercise_id], submission.answers, plan, nonce)
+    job = {"cells": cells, "cell_timeout": limits.cell_seconds, "memory_limit_bytes": limits.memory_bytes}
+    report = run_in_sandbox(job, wall_seconds=limits.submission_seconds, private=list(isolation.private),
+                            sandboxed=isolation.sandboxed)
+    result = interpret(report, cells, nonce)
+    scores = tuple(score_exercise(exercise, result["records"], plan))
+    status, detail = status_of(result, report.killed_by_clock, submission)
     return GradeRecord(submission.student, submission.exercise_id, path.name, submission.sha256, status, detail,
                        scores, time.monotonic() - started)
 
@@ -176,10 +219,20 @@ def zero_scores(exercise_id: str) -> tuple[QuestionScore, ...]:
 
 
 def grade_folder(submissions: Path, out: Path, source_dir: Path = DEFAULT_SOURCES, exercise: str | None = None,
-                 limits: Limits = Limits(), workers: int = 2, progress: bool = True) -> RunSummary:
-    """Grade every ``*.ipynb`` (and any other file) in ``submissions`` and write ``out``'s gradebook."""
+                 limits: Limits = Limits(), workers: int = 2, progress: bool = True, *,
+                 unsafe_no_sandbox: bool = False) -> RunSummary:
+    """Grade every file in ``submissions`` and write ``out``'s gradebook, one row per file.
+
+    Each submission runs in a bubblewrap sandbox; without one the grader refuses (``SandboxUnavailable``)
+    unless ``unsafe_no_sandbox`` is set, in which case student code runs with the grader's rights.
+    """
     if not submissions.is_dir():
         raise ValueError(f"submissions must be a folder, got {submissions}")
+    problem = None if unsafe_no_sandbox else sandbox_problem()
+    if problem is not None:
+        raise SandboxUnavailable(f"cannot grade safely: {problem}. To grade anyway, with student code running "
+                                 "with your rights, pass --unsafe-no-sandbox.")
+    isolation = Isolation(not unsafe_no_sandbox, (submissions.resolve(), out.resolve(), source_dir.resolve()))
     sources = load_sources(source_dir)
     if exercise is not None and exercise not in sources:
         raise ValueError(f"exercise must be one of {sorted(sources)}, got {exercise!r}")
@@ -198,17 +251,27 @@ def grade_folder(submissions: Path, out: Path, source_dir: Path = DEFAULT_SOURCE
         bar = tqdm(total=len(files), unit="submission", desc="grading")
     try:
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            futures = [pool.submit(grade_one, f, sources, source_dir, limits, seed, exercise) for f in files]
-            for future in futures:
-                record = future.result()
+            futures = [(f, pool.submit(grade_one, f, sources, source_dir, limits, seed, exercise, isolation))
+                       for f in files]
+            for path, future in futures:
+                try:
+                    record = future.result()
+                except Exception as error:  # grade_one never raises; if it ever did, the file still gets a row
+                    record = grader_error(path, exercise, error, time.monotonic())
                 if not record.scores and record.exercise in EXERCISES:
                     record = replace(record, scores=zero_scores(record.exercise))
-                book.add(run_id, record)
+                try:
+                    book.add(run_id, record)
+                except Exception as error:  # a row the database refused: record that the grader failed on it
+                    record = replace(grader_error(path, exercise, error, time.monotonic()), student="unknown",
+                                     scores=record.scores)
+                    book.add(run_id, record)
+                records.append(record)
                 titles = {q.qid: q.title for q in EXERCISES[record.exercise].questions} \
                     if record.exercise in EXERCISES else {}
-                feedback_path(out / "feedback", record.student, record.exercise).write_text(
-                    feedback_markdown(record, titles))
-                records.append(record)
+                with contextlib.suppress(OSError):  # the row is written: a refused feedback file loses no grade
+                    feedback_path(out / "feedback", record.student, record.exercise).write_text(
+                        feedback_markdown(record, titles), encoding="utf-8", errors="backslashreplace")
                 if bar is not None:
                     bar.update(1)
     finally:

@@ -1,145 +1,117 @@
-"""Run one submission in a fresh kernel and record the student's answers.
+"""Run one rebuilt submission in a fresh kernel, inside the sandbox, and report cell by cell on a pipe.
 
-Started by the grader as ``python -m lectures_lib.grading.worker JOB.json`` in a process group of its
-own. The job names the instructor source, the student's answer cells and, per question, the code
-that reads the answer (see :mod:`.protocol`). The worker rebuilds the notebook from the source
-(leaving out every check cell), runs it cell by cell in a new kernel started in an empty folder
-with a memory limit, and after each answer cell runs that question's extraction. It rewrites the
-result file after every step, so whatever happens later (a hang, a dead kernel, the grader killing
-the whole group) the answers read so far are kept.
+This file is a standalone program: the grader reads its text and starts it as ``python -I -c <text>``
+inside the sandbox, where ``lectures_lib.grading`` is not visible. It uses only the standard library,
+nbformat and nbclient, and imports nothing from the grader.
+
+Input (standard input, one JSON object, read once): ``cells``, a list of ``{"role", "source"}`` built
+by the grader from the instructor source and the student's answer cells; ``cell_timeout`` in seconds;
+``memory_limit_bytes`` for the kernel's address space. The hidden inputs are inside the extraction
+cells' code: they exist only in this process's memory and the kernel's, never in a file.
+
+Output (the pipe that was standard output when the worker started): one JSON object per line,
+
+* ``{"type": "started"}`` once the kernel answers;
+* ``{"type": "cell", "index": i, "errors": [...], "timed_out": bool, "stream": "..."}`` after each
+  cell (``stream`` only for the grader's extraction cells, cut at :data:`MAX_STREAM` characters);
+* ``{"type": "event", "kind": "kernel died" | "timeout", "detail": "..."}``;
+* ``{"type": "end"}`` as the last line.
+
+Before the kernel starts, the worker moves its output pipe to a private descriptor that no child
+inherits, points descriptors 0-2 at ``/dev/null``, and marks itself non-dumpable, so the student's
+kernel can neither write to the pipe nor reach it through ``/proc``. The grader trusts nothing in these
+lines beyond their schema, and it kills the whole sandbox at the end, never a process named here.
 """
 
-from __future__ import annotations
-
+import contextlib
+import ctypes
 import json
 import os
 import resource
 import sys
-import tempfile
 import time
-from pathlib import Path
-from typing import Any
 
-import nbformat
-from nbclient import NotebookClient
-from nbclient.exceptions import CellTimeoutError, DeadKernelError
-
-from .protocol import extraction_code, parse_record
-from .release import HIDDEN_TAG, SOLUTION_TAG, TEST_TAG
-from .submission import question_of
-
+MAX_STREAM = 200_000
 TIMEOUT_ENAME = "CellTimeout"
 
 
-def _write(path: Path, result: dict[str, Any]) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(result))
-    os.replace(tmp, path)
+def _private_output() -> int:
+    """Move the output pipe off descriptor 1 (to a non-inheritable one) and silence 0, 1 and 2."""
+    out = os.dup(1)  # os.dup gives a non-inheritable descriptor
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    os.close(null)
+    with contextlib.suppress(OSError, AttributeError):
+        # PR_SET_DUMPABLE = 4: no ptrace, no /proc/<pid>/fd for other processes of this user
+        ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)
+    return out
 
 
-def build_cells(source: nbformat.NotebookNode, answers: dict[str, str], job: dict) -> list[tuple[str, Any]]:
-    """The cells to run: (role, cell). Roles: 'given', 'answer:<qid>', 'extract:<qid>'."""
-    plan = []
-    for cell in source.cells:
-        tags = cell.metadata.get("tags", [])
-        if cell.cell_type != "code" or TEST_TAG in tags or HIDDEN_TAG in tags:
-            continue
-        if SOLUTION_TAG in tags:
-            qid = question_of(cell.id)
-            plan.append((f"answer:{qid}", nbformat.v4.new_code_cell(answers.get(qid, ""))))
-            extraction = job["questions"].get(qid)
-            if extraction is not None:
-                code = extraction_code(job["nonce"], extraction["kind"], extraction["name"], extraction["cases"])
-                plan.append((f"extract:{qid}", nbformat.v4.new_code_cell(code)))
-        else:
-            plan.append(("given", nbformat.v4.new_code_cell(cell.source)))
-    return plan
+def _send(out: int, message: dict) -> None:
+    data = (json.dumps(message) + "\n").encode("utf-8", "backslashreplace")
+    while data:
+        written = os.write(out, data)
+        data = data[written:]
 
 
-def _limit_memory(limit_bytes: int) -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
+def run(job: dict, out: int) -> None:
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-
-def _stream_text(cell: nbformat.NotebookNode) -> str:
-    return "".join(o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream")
-
-
-def _errors(cell: nbformat.NotebookNode) -> list[str]:
-    return [o.get("ename", "") for o in cell.outputs if o.get("output_type") == "error"]
-
-
-def run(job: dict, result_path: Path) -> None:
-    started = time.monotonic()
-    result: dict[str, Any] = {"events": [], "records": {}, "finished": False, "kernel_pid": None}
-    _write(result_path, result)
-    source = nbformat.read(job["source"], as_version=4)
-    plan = build_cells(source, job["answers"], job)
-    nb = nbformat.v4.new_notebook(cells=[cell for _, cell in plan])
+    cells = [nbformat.v4.new_code_cell(str(cell["source"])) for cell in job["cells"]]
+    extract = [str(cell["role"]).startswith("extract:") for cell in job["cells"]]
+    nb = nbformat.v4.new_notebook(cells=cells)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    workdir = tempfile.mkdtemp(prefix="grading-")
+    workdir = os.environ.get("HOME", "/tmp")
+    cell_timeout = int(job["cell_timeout"])
     client = NotebookClient(
-        nb,
-        timeout=job["cell_timeout"],
-        interrupt_on_timeout=True,
-        error_on_timeout={"ename": TIMEOUT_ENAME, "evalue": f"cell ran longer than {job['cell_timeout']} s",
+        nb, timeout=cell_timeout, interrupt_on_timeout=True,
+        error_on_timeout={"ename": TIMEOUT_ENAME, "evalue": f"cell ran longer than {cell_timeout} s",
                           "traceback": []},
-        allow_errors=True,
-        kernel_name="python3",
-        resources={"metadata": {"path": workdir}},
-        startup_timeout=60,
+        allow_errors=True, kernel_name="python3", resources={"metadata": {"path": workdir}}, startup_timeout=60,
     )
     limit = int(job["memory_limit_bytes"])
+
+    def limit_kernel() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
     try:
-        with client.setup_kernel(preexec_fn=lambda: _limit_memory(limit), cwd=workdir):
-            result["kernel_pid"] = getattr(client.km.provisioner, "pid", None) if client.km else None
-            _write(result_path, result)
+        with client.setup_kernel(preexec_fn=limit_kernel, cwd=workdir):
+            _send(out, {"type": "started"})
             consecutive_timeouts = 0
-            for index, (role, cell) in enumerate(plan):
-                cell_started = time.monotonic()
+            for index, cell in enumerate(cells):
+                started = time.monotonic()
                 client.execute_cell(cell, index)
-                errors = _errors(cell)
-                # the grader is the only one who interrupts, so an interrupted cell is a timed-out one
-                timed_out = TIMEOUT_ENAME in errors or "KeyboardInterrupt" in errors \
-                    or time.monotonic() - cell_started >= job["cell_timeout"]
-                if timed_out:
-                    errors.append(TIMEOUT_ENAME)
-                    result["events"].append({"kind": "timeout", "cell": role})
-                elif "MemoryError" in errors:
-                    result["events"].append({"kind": "memory", "cell": role})
-                if role.startswith("extract:"):
-                    qid = role.split(":", 1)[1]
-                    record = parse_record(_stream_text(cell), job["nonce"])
-                    if record is None and TIMEOUT_ENAME in errors:
-                        record = {"timeout": True}
-                    elif record is None and "MemoryError" in errors:
-                        record = {"memory": True}
-                    elif record is None:
-                        result["events"].append({"kind": "integrity", "cell": role,
-                                                 "detail": "the answer could not be read back from the kernel"})
-                    if record is not None:
-                        result["records"][qid] = record
+                errors = [str(o.get("ename", ""))[:100] for o in cell.outputs if o.get("output_type") == "error"]
+                # only the grader interrupts, so an interrupted cell is a timed-out one
+                timed_out = (TIMEOUT_ENAME in errors or "KeyboardInterrupt" in errors
+                             or time.monotonic() - started >= cell_timeout)
+                message = {"type": "cell", "index": index, "errors": errors[:20], "timed_out": timed_out}
+                if extract[index]:
+                    text = "".join(str(o.get("text", "")) for o in cell.outputs if o.get("output_type") == "stream")
+                    message["stream"] = text[:MAX_STREAM]
                 cell.outputs = []  # keep the worker small whatever the student printed
-                _write(result_path, result)
+                _send(out, message)
                 consecutive_timeouts = consecutive_timeouts + 1 if timed_out else 0
                 if consecutive_timeouts >= 2:  # the interrupt did not stop it: the kernel is stuck
-                    result["events"].append({"kind": "timeout", "cell": "kernel",
-                                             "detail": "the kernel ignored the interrupt"})
+                    _send(out, {"type": "event", "kind": "timeout", "detail": "the kernel ignored the interrupt"})
                     break
     except DeadKernelError:
-        result["events"].append({"kind": "kernel died"})
+        _send(out, {"type": "event", "kind": "kernel died", "detail": "the kernel stopped"})
     except CellTimeoutError:
-        result["events"].append({"kind": "timeout", "cell": "kernel"})
+        _send(out, {"type": "event", "kind": "timeout", "detail": "the kernel stopped answering"})
     except RuntimeError as error:  # the kernel failed to start or to answer
-        result["events"].append({"kind": "kernel died", "detail": str(error)[:200]})
-    result["finished"] = True
-    result["seconds"] = time.monotonic() - started
-    _write(result_path, result)
+        _send(out, {"type": "event", "kind": "kernel died", "detail": f"the kernel failed: {type(error).__name__}"})
+    _send(out, {"type": "end"})
 
 
 def main() -> int:
-    job_path = Path(sys.argv[1])
-    job = json.loads(job_path.read_text())
-    run(job, Path(job["result"]))
+    job = json.loads(sys.stdin.buffer.read().decode("utf-8"))
+    out = _private_output()
+    run(job, out)
+    os.close(out)
     return 0
 
 

@@ -1,0 +1,305 @@
+"""Run the worker on one rebuilt submission inside a bubblewrap sandbox, and read its report.
+
+The sandbox (``bwrap``, Debian package ``bubblewrap``) gives each submission
+
+* its own PID, network, IPC and user namespaces: no network, no view of other processes, and every
+  process the student starts dies when the sandbox is killed;
+* a read-only view of the machine in which the grader's private folders are replaced by empty ones:
+  the grader's home, the checkout (except the Python environment and ``lectures_lib`` without its
+  ``grading`` package), the instructor sources, the submissions, the output folder and the folder
+  where other sandboxes work;
+* a private ``/tmp`` of at most :data:`TMP_BYTES` in memory, which vanishes with the sandbox (so does
+  whatever the student wrote there);
+* limits: a maximum file size, an address-space limit on the kernel, a maximum number of processes
+  (a pids cgroup, when the machine lets the grader make one) and a wall-clock limit.
+
+The sandbox gets the rebuilt notebook on standard input and answers with JSON lines on a pipe
+(see :mod:`.worker`); the grader reads at most :data:`MAX_REPORT_BYTES`, validates every line against
+the worker's schema and kills the sandbox, never a process whose number it was told.
+
+Where bubblewrap cannot run (not installed, or no user namespaces), :func:`sandbox_problem` says why
+and the grader refuses to grade unless it is told to run unsandboxed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import resource
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import lectures_lib
+
+from . import worker as worker_module
+
+#: Size of the sandbox's private /tmp (memory), largest file a submission may write, processes it may run.
+TMP_BYTES = 256 * 1024**2
+MAX_FILE_BYTES = 64 * 1024**2
+MAX_PROCESSES = 64
+#: The most the grader reads from one sandbox, and the longest line it accepts.
+MAX_REPORT_BYTES = 8 * 1024**2
+MAX_LINE_BYTES = 1024**2
+BWRAP = "bwrap"
+PIDS_CGROUP_ROOTS = (Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup"))
+SANDBOX_HOME = "/tmp/home"
+
+
+class SandboxUnavailable(RuntimeError):
+    """bubblewrap cannot run here; the message says why and what to do."""
+
+
+def _bwrap_base() -> list[str]:
+    return [BWRAP, "--unshare-all", "--unshare-user", "--uid", "65534", "--gid", "65534", "--cap-drop", "ALL",
+            "--die-with-parent", "--new-session", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
+
+
+def sandbox_problem() -> str | None:
+    """``None`` when bubblewrap runs here, else the reason it does not and the command that fixes it."""
+    if shutil.which(BWRAP) is None:
+        return "bubblewrap is not installed: run `apt-get install bubblewrap` (Debian, Ubuntu)"
+    try:
+        probe = subprocess.run([*_bwrap_base(), "true"], capture_output=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"bubblewrap could not start: {type(error).__name__}"
+    if probe.returncode != 0:
+        reason = probe.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no message"]
+        return (f"bubblewrap cannot make a sandbox here ({reason[0][:200]}); user namespaces may be disabled "
+                "(sysctl kernel.unprivileged_userns_clone=1, or run the grader as root)")
+    return None
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What the sandbox hides and what it shows again (read-only) on top of a read-only root."""
+
+    hidden: tuple[Path, ...]
+    shown: tuple[Path, ...]
+    hidden_inside: tuple[Path, ...]
+
+
+def _is_within(path: Path, parent: Path) -> bool:
+    return path == parent or parent in path.parents
+
+
+def layout(private: list[Path]) -> Layout:
+    """Hide the grader's home, the checkout and every folder in ``private``; show the Python environment
+    and ``lectures_lib`` again, without its ``grading`` package."""
+    package = Path(lectures_lib.__file__).resolve().parent
+    shown = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), package}
+    shown |= {Path(p).resolve() for p in sys.path if p and Path(p).is_dir() and "site-packages" in p}
+    hidden = {Path(p).resolve() for p in private if Path(p).exists()}
+    hidden.add(Path.home().resolve())
+    if (package.parent / "pyproject.toml").is_file():  # an editable install: the checkout itself
+        hidden.add(package.parent)
+    hidden = {h for h in hidden if h != Path("/") and h not in shown}
+    # a shown folder inside a hidden one comes back; a private folder inside a shown one is hidden again
+    inside = {h for h in hidden if any(_is_within(h, s) for s in shown)} | {package / "grading"}
+    shown = {s for s in shown if any(_is_within(s, h) for h in hidden)}
+    return Layout(tuple(sorted(hidden, key=lambda p: len(p.parts))), tuple(sorted(shown, key=lambda p: len(p.parts))),
+                  tuple(sorted(inside, key=lambda p: len(p.parts))))
+
+
+def bwrap_command(command: list[str], private: list[Path]) -> list[str]:
+    """The full ``bwrap`` command line that runs ``command`` in a sandbox hiding ``private``."""
+    plan = layout(private)
+    # the private /tmp first, so that a checkout or environment under /tmp can still be shown on top of it
+    args = [*_bwrap_base(), "--size", str(TMP_BYTES), "--tmpfs", "/tmp"]
+    for path in plan.hidden:
+        args += ["--tmpfs", str(path)]
+    for path in plan.shown:
+        args += ["--ro-bind", str(path), str(path)]
+    for path in plan.hidden_inside:
+        args += ["--tmpfs", str(path)]
+    args += ["--dir", SANDBOX_HOME, "--chdir", SANDBOX_HOME, "--clearenv"]
+    for name, value in environment(SANDBOX_HOME).items():
+        args += ["--setenv", name, value]
+    return [*args, "--", *command]
+
+
+#: A variable passed into the sandbox when the grader has it: a label by which tests and administrators can
+#: find the sandbox's processes from outside (every other variable of the grader is left out).
+TAG_VARIABLE = "LECTURES_LIB_GRADING_TAG"
+
+
+def environment(home: str) -> dict[str, str]:
+    """The worker's whole environment: a private home and Jupyter folders, one BLAS thread, no user site."""
+    tag = {TAG_VARIABLE: os.environ[TAG_VARIABLE][:100]} if os.environ.get(TAG_VARIABLE) else {}
+    return {**tag,
+        "HOME": home, "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "LANG": "C.UTF-8",
+        "IPYTHONDIR": f"{home}/.ipython", "JUPYTER_RUNTIME_DIR": f"{home}/.runtime",
+        "JUPYTER_DATA_DIR": f"{home}/.jupyter-data", "MPLCONFIGDIR": f"{home}/.matplotlib", "MPLBACKEND": "Agg",
+        "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONNOUSERSITE": "1",
+    }
+
+
+class _PidsLimit:
+    """A pids cgroup holding one sandbox: at most ``limit`` processes, all killed on :meth:`close`."""
+
+    def __init__(self, limit: int) -> None:
+        self.path: Path | None = None
+        for root in PIDS_CGROUP_ROOTS:
+            if not (root / "cgroup.procs").is_file() or not os.access(root, os.W_OK):
+                continue
+            path = root / f"lectures-grading-{secrets.token_hex(6)}"
+            try:
+                path.mkdir()
+                (path / "pids.max").write_text(str(limit))
+            except OSError:
+                with contextlib.suppress(OSError):
+                    path.rmdir()
+                continue
+            self.path = path
+            break
+
+    def enter(self) -> None:
+        """Called in the child before exec: move it (and so everything it starts) into the cgroup."""
+        if self.path is not None:
+            with contextlib.suppress(OSError):
+                (self.path / "cgroup.procs").write_text(str(os.getpid()))
+
+    def close(self) -> None:
+        if self.path is None:
+            return
+        for _ in range(50):
+            try:
+                pids = [int(p) for p in (self.path / "cgroup.procs").read_text().split()]
+            except OSError:
+                break
+            if not pids:
+                break
+            for pid in pids:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+            time.sleep(0.02)
+        with contextlib.suppress(OSError):
+            self.path.rmdir()
+
+
+@dataclass
+class Report:
+    """What came back from one sandbox: the valid lines, and what went wrong in reading them."""
+
+    lines: list[dict] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    killed_by_clock: bool = False
+    exit_code: int | None = None
+    ended: bool = False
+    seconds: float = 0.0
+
+
+_SCHEMA = {
+    "started": {},
+    "cell": {"index": int, "errors": list, "timed_out": bool},
+    "event": {"kind": str, "detail": str},
+    "end": {},
+}
+
+
+def valid_line(message: object) -> bool:
+    """True when ``message`` is one of the worker's line types with fields of the right types."""
+    if not isinstance(message, dict) or message.get("type") not in _SCHEMA:
+        return False
+    fields = _SCHEMA[message["type"]]
+    for name, kind in fields.items():
+        value = message.get(name)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            return False
+    if message["type"] == "cell":
+        if not all(isinstance(e, str) and len(e) <= 100 for e in message["errors"]):
+            return False
+        if "stream" in message and not isinstance(message["stream"], str):
+            return False
+    return message["type"] != "event" or message["kind"] in ("kernel died", "timeout")
+
+
+def _read_report(stream, report: Report) -> None:
+    total = 0
+    for raw in iter(lambda: stream.readline(MAX_LINE_BYTES + 1), b""):
+        total += len(raw)
+        if total > MAX_REPORT_BYTES:
+            report.problems.append("the sandbox sent more than the grader reads")
+            break
+        if len(raw) > MAX_LINE_BYTES or not raw.endswith(b"\n"):
+            report.problems.append("the sandbox sent a line that is too long or cut")
+            continue
+        try:
+            message = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            report.problems.append("the sandbox sent a line that is not JSON")
+            continue
+        if not valid_line(message):
+            report.problems.append("the sandbox sent a line of the wrong shape")
+            continue
+        if message["type"] == "end":
+            report.ended = True
+        report.lines.append(message)
+    with contextlib.suppress(OSError):
+        stream.close()
+
+
+def run_in_sandbox(job: dict, *, wall_seconds: float, private: list[Path], sandboxed: bool = True) -> Report:
+    """Run the worker on ``job`` (see :mod:`.worker`) and return its validated report.
+
+    ``private`` lists the folders the sandbox must not see (sources, submissions, output). With
+    ``sandboxed=False`` the worker runs as a plain child process in a temporary folder (unsafe: only
+    for machines without bubblewrap, when the instructor asked for it).
+    """
+    started = time.monotonic()
+    code = Path(worker_module.__file__).read_text()
+    python = [sys.executable, "-I", "-c", code]
+    scratch = None
+    env = None
+    if sandboxed:
+        command = bwrap_command(python, private)
+    else:
+        scratch = tempfile.mkdtemp(prefix="lectures-grading-")
+        home = Path(scratch) / "home"
+        home.mkdir()
+        command = python
+        env = environment(str(home))
+    pids = _PidsLimit(MAX_PROCESSES) if sandboxed else None
+
+    def in_child() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_FILE_BYTES, MAX_FILE_BYTES))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        if pids is not None:
+            pids.enter()
+
+    report = Report()
+    process = None
+    try:
+        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                   start_new_session=True, preexec_fn=in_child, env=env,
+                                   cwd=str(Path(scratch) / "home") if scratch else None)
+        reader = threading.Thread(target=_read_report, args=(process.stdout, report), daemon=True)
+        reader.start()
+        with contextlib.suppress(BrokenPipeError, OSError):
+            process.stdin.write(json.dumps(job).encode("utf-8"))
+            process.stdin.close()
+        reader.join(timeout=max(0.0, wall_seconds - (time.monotonic() - started)))
+        if reader.is_alive():
+            report.killed_by_clock = True
+    finally:
+        if process is not None:
+            with contextlib.suppress(OSError):
+                os.killpg(process.pid, signal.SIGKILL)  # bwrap and its PID namespace, or the unsandboxed worker
+            with contextlib.suppress(OSError):
+                process.kill()
+            process.wait()
+            report.exit_code = process.returncode
+        if pids is not None:
+            pids.close()
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+    report.seconds = time.monotonic() - started
+    return report
