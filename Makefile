@@ -85,39 +85,32 @@ book: venv vendor
 rebuild: venv vendor
 	$(BIN)/jupyter-book build . -W -n --keep-going --all
 
-# The website test drives Chromium. Found (see FIND_CHROMIUM), or installed with apt when make runs as
-# root, or make stops here, before anything else, with the command to run.
-chromium:
-	@if test -n "$(FIND_CHROMIUM)"; then \
+# A system tool the tests need: $(call system_tool,FOUND,PACKAGE,CHECK,WHY) does nothing when FOUND is
+# non-empty; otherwise it installs Debian's PACKAGE with apt when make runs as root and then runs CHECK,
+# or else stops here, before anything else, naming WHY and the one command to run.
+define system_tool
+	@if test -n "$(1)"; then \
 	  :; \
 	elif test "$$(id -u)" = 0 && command -v apt-get >/dev/null; then \
-	  echo "Chromium not found: installing Debian's chromium package with apt-get"; \
+	  echo "$(2) not found: installing Debian's $(2) package with apt-get"; \
 	  export DEBIAN_FRONTEND=noninteractive; \
-	  { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
-	    || { echo "error: apt-get could not install chromium (see above). Run: sudo apt-get install chromium"; exit 1; }; \
-	  test -x /usr/bin/chromium || { echo "error: apt-get installed no /usr/bin/chromium"; exit 1; }; \
+	  { apt-get update -qq && apt-get install -y -qq $(2) >/dev/null; } \
+	    || { echo "error: apt-get could not install $(2) (see above). Run: sudo apt-get install $(2)"; exit 1; }; \
+	  $(3) || { echo "error: apt-get installed $(2) but it is still not found"; exit 1; }; \
 	else \
-	  echo "error: make test needs Chromium for the website test, and none was found. Run:"; \
-	  echo "    sudo apt-get install chromium"; \
-	  echo "(or set CHROMIUM=/path/to/chromium), then run make test again."; \
+	  echo "error: $(4), and it was not found. Run:"; \
+	  echo "    sudo apt-get install $(2)"; \
 	  exit 1; \
 	fi
+endef
 
-# The grader runs every submission in a bubblewrap sandbox (Debian's bubblewrap package, command bwrap):
-# found on PATH, or installed with apt when make runs as root, or make stops with the command to run.
+# The website test drives Chromium (see FIND_CHROMIUM; or set CHROMIUM=/path/to/chromium).
+chromium:
+	$(call system_tool,$(FIND_CHROMIUM),chromium,test -x /usr/bin/chromium,make test needs Chromium for the website test)
+
+# The grader runs every submission in a bubblewrap sandbox (Debian's bubblewrap package, command bwrap).
 bubblewrap:
-	@if command -v bwrap >/dev/null; then \
-	  :; \
-	elif test "$$(id -u)" = 0 && command -v apt-get >/dev/null; then \
-	  echo "bwrap not found: installing Debian's bubblewrap package with apt-get"; \
-	  export DEBIAN_FRONTEND=noninteractive; \
-	  { apt-get update -qq && apt-get install -y -qq bubblewrap >/dev/null; } \
-	    || { echo "error: apt-get could not install bubblewrap (see above). Run: sudo apt-get install bubblewrap"; exit 1; }; \
-	else \
-	  echo "error: the grader (and its tests) sandbox student code with bubblewrap, and bwrap was not found. Run:"; \
-	  echo "    sudo apt-get install bubblewrap"; \
-	  exit 1; \
-	fi
+	$(call system_tool,$(shell command -v bwrap),bubblewrap,command -v bwrap >/dev/null,the grader and its tests sandbox student code with bubblewrap (bwrap))
 
 # Unit, exercise, book and website tests (the website test builds the book itself with -W -n and
 # drives Chromium over every page), then every notebook under nbval. pytest exits non-zero when it
