@@ -1,0 +1,98 @@
+"""The grader's sandbox, piece by piece: what it hides, what it accepts back, and that it really isolates."""
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+import lectures_lib
+from lectures_lib.grading import sandbox
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = Path(lectures_lib.__file__).resolve().parent
+
+
+def test_layout_hides_the_grader_and_shows_the_environment(tmp_path):
+    private = tmp_path / "submissions"
+    private.mkdir()
+    plan = sandbox.layout([private])
+    assert private.resolve() in plan.hidden and Path.home().resolve() in plan.hidden
+    assert PACKAGE / "grading" in plan.hidden_inside  # the grader's own code
+    for needed in (Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()):
+        # the environment stays visible: it is outside every hidden folder, or shown again
+        assert needed in plan.shown or not any(needed == h or h in needed.parents for h in plan.hidden)
+    if (PACKAGE.parent / "pyproject.toml").is_file():  # an editable install: the checkout is hidden
+        assert PACKAGE.parent in plan.hidden and PACKAGE in plan.shown
+
+
+def test_the_command_isolates_and_clears_the_environment(tmp_path):
+    command = sandbox.bwrap_command(["python", "-c", "pass"], [tmp_path])
+    for flag in ("--unshare-all", "--unshare-user", "--die-with-parent", "--clearenv", "--new-session"):
+        assert flag in command
+    assert command[command.index("--cap-drop") + 1] == "ALL"
+    assert command[-4:] == ["--", "python", "-c", "pass"]
+    assert command.index("/tmp") < command.index(str(tmp_path.resolve()))  # private /tmp first, then the rest
+
+
+@pytest.mark.parametrize("line, ok", [
+    ({"type": "started"}, True),
+    ({"type": "cell", "index": 3, "errors": ["ValueError"], "timed_out": False, "stream": "x"}, True),
+    ({"type": "cell", "index": True, "errors": [], "timed_out": False}, False),   # a bool is not an index
+    ({"type": "cell", "index": 1, "errors": "ValueError", "timed_out": False}, False),
+    ({"type": "cell", "index": 1, "errors": [3], "timed_out": False}, False),
+    ({"type": "cell", "index": 1, "errors": [], "timed_out": False, "stream": ["x"]}, False),
+    ({"type": "event", "kind": "kernel died", "detail": "stopped"}, True),
+    ({"type": "event", "kind": "pid", "detail": "1"}, False),                     # no other kind of event
+    ({"type": "kernel_pid", "pid": 1}, False),
+    (["started"], False),
+    ("end", False),
+])
+def test_only_the_workers_line_types_are_accepted(line, ok):
+    assert sandbox.valid_line(line) is ok
+
+
+def test_missing_bubblewrap_is_named(monkeypatch):
+    monkeypatch.setattr(sandbox, "BWRAP", "bwrap-that-does-not-exist")
+    assert "apt-get install bubblewrap" in sandbox.sandbox_problem()
+
+
+@pytest.fixture(scope="module")
+def inside():
+    """What a cell sees from inside the sandbox, reported through the worker's own protocol."""
+    if sandbox.sandbox_problem():
+        pytest.fail(f"the sandbox tests need bubblewrap: {sandbox.sandbox_problem()}")
+    probe = (
+        "import json, os, socket\n"
+        "seen = {'uid': os.getuid(), 'pids': len([p for p in os.listdir('/proc') if p.isdigit()]),\n"
+        f"        'checkout': os.listdir({str(ROOT)!r}) if os.path.isdir({str(ROOT)!r}) else None,\n"
+        f"        'grading': sorted(os.listdir({str(PACKAGE / 'grading')!r})),\n"
+        "        'home': os.environ['HOME'], 'env': sorted(os.environ)}\n"
+        "try:\n"
+        "    socket.create_connection(('10.255.255.1', 9), timeout=1); seen['network'] = True\n"
+        "except OSError:\n"
+        "    seen['network'] = False\n"
+        "try:\n"
+        f"    open({str(PACKAGE / '__init__.py')!r}, 'a'); seen['writable'] = True\n"
+        "except OSError:\n"
+        "    seen['writable'] = False\n"
+        "print(json.dumps(seen))\n"
+    )
+    job = {"cells": [{"role": "extract:probe", "source": probe}], "cell_timeout": 30,
+           "memory_limit_bytes": 3 * 1024**3}
+    report = sandbox.run_in_sandbox(job, wall_seconds=60, private=[])
+    assert report.ended and not report.problems, report
+    [cell] = [line for line in report.lines if line["type"] == "cell"]
+    return json.loads(cell["stream"])
+
+
+def test_inside_the_sandbox(inside):
+    assert inside["uid"] == 65534                    # nobody, in a user namespace of its own
+    assert inside["pids"] < 10                       # its own PID namespace: the worker and the kernel
+    assert inside["grading"] == []                   # the grader's code is not there
+    assert inside["checkout"] in (None, ["lectures_lib", ".venv"], [".venv", "lectures_lib"])
+    assert inside["network"] is False and inside["writable"] is False
+    assert inside["home"].startswith("/tmp/")
+    assert "LECTURES_LIB_GRADING_TAG" not in inside["env"] or os.environ.get("LECTURES_LIB_GRADING_TAG")
+    assert not {"PATH", "HOME"} - set(inside["env"]) and "SSH_AUTH_SOCK" not in inside["env"]
