@@ -3,17 +3,47 @@
 Each question is worth its points when every case passes: a value question has one case; a function
 question has its visible cases (shown in the notebook) and hidden ones drawn at grading time.
 Feedback may show a visible case's input, output and expected value, never a hidden one's.
+
+The records read back from a student's kernel are hostile input. :func:`validate_record` accepts only
+the shapes below and returns a clean copy, or ``None``; anything else is "the answer could not be read
+back" (0 points, not graded). :func:`score_question` never raises, whatever the record holds.
+
+Feedback is written in the grader's own words from a fixed vocabulary: "returned a str, expected a
+number", "raised ValueError", "is not defined", "is not a function". A type or exception name from the
+kernel is shown only when it is a plain identifier of at most 40 characters; an exception's message
+never is.
+
+Records (JSON objects), by question kind:
+
+* either kind: ``{"missing": true}``, ``{"placeholder": true}``, ``{"timeout": true}``,
+  ``{"memory": true}``;
+* a value: ``{"shape": [int, ...], "data": [number, ...]}`` (``len(data)`` is the product of the shape)
+  or ``{"unreadable": "TypeName"}``;
+* a function: ``{"not_callable": "TypeName"}`` or ``{"outputs": [output, ...]}``, one output per case,
+  each a value record, ``{"not_attempted": true}`` or ``{"error": "ExceptionName"}`` (text after a
+  colon, the message, is dropped).
 """
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from ..exercises.core import Exercise, Question, describe, values_close
-from .protocol import decode_args, decode_value
+from .protocol import decode_args
+
+#: Largest array read back from a kernel, in elements, and its largest number of dimensions.
+MAX_ELEMENTS = 1_000_000
+MAX_NDIM = 8
+#: Longest feedback line, in characters.
+MAX_LINE = 300
+NOT_READ_BACK = "the answer could not be read back"
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}")
+_FLAGS = ("missing", "placeholder", "timeout", "memory")
 
 
 @dataclass(frozen=True)
@@ -25,25 +55,117 @@ class QuestionScore:
     feedback: tuple[str, ...] = ()
 
 
-def _value_of(record: dict[str, Any]) -> np.ndarray | None:
-    if "data" in record and "shape" in record:
-        try:
-            return decode_value(record)
-        except (TypeError, ValueError):
+def plain_name(name: Any) -> str | None:
+    """``name`` if it is a plain identifier of at most 40 ASCII characters, else None."""
+    return name if isinstance(name, str) and _IDENTIFIER.fullmatch(name) else None
+
+
+def _number(x: Any) -> bool:
+    return type(x) in (int, float)  # not bool, not a string, not a nested list
+
+
+def _value(record: dict[str, Any]) -> dict[str, Any] | None:
+    """A clean value record, or None."""
+    if set(record) == {"shape", "data"}:
+        shape, data = record["shape"], record["data"]
+        if not isinstance(shape, list) or not isinstance(data, list) or len(shape) > MAX_NDIM:
             return None
+        if not all(type(d) is int and 0 <= d <= MAX_ELEMENTS for d in shape):
+            return None
+        if math.prod(shape) != len(data) or len(data) > MAX_ELEMENTS or not all(_number(x) for x in data):
+            return None
+        try:
+            floats = [float(x) for x in data]  # an int too large for a float raises OverflowError
+        except OverflowError:
+            return None
+        return {"shape": list(shape), "data": floats}
+    if set(record) == {"unreadable"} and isinstance(record["unreadable"], str):
+        return {"unreadable": plain_name(record["unreadable"])}
     return None
 
 
-def _show(record: dict[str, Any]) -> str:
-    if "error" in record:
-        return f"raised {record['error']}"
-    if "unreadable" in record:
-        return f"returned a {record['unreadable']}, not a number"
-    value = _value_of(record)
-    return "returned " + (describe(value.item() if value.ndim == 0 else value) if value is not None else "nothing")
+def _flag(record: dict[str, Any]) -> dict[str, Any] | None:
+    if len(record) == 1:
+        (key, value), = record.items()
+        if key in _FLAGS and value is True:
+            return {key: True}
+    return None
 
 
-def _unanswered(record: dict[str, Any] | None) -> str | None:
+def _output(output: Any) -> dict[str, Any] | None:
+    if not isinstance(output, dict):
+        return None
+    if set(output) == {"not_attempted"}:
+        return {"not_attempted": True} if output["not_attempted"] is True else None
+    if set(output) == {"error"}:
+        if not isinstance(output["error"], str):
+            return None
+        return {"error": plain_name(output["error"].split(":", 1)[0].strip())}
+    if set(output) == {"placeholder"}:
+        return {"placeholder": True} if output["placeholder"] is True else None
+    return _value(output)
+
+
+def validate_record(record: Any, kind: str, n_cases: int) -> dict[str, Any] | None:
+    """A clean copy of a record read back from a kernel for a question of ``kind`` ("value" or "function")
+    with ``n_cases`` cases, or None when it is not exactly one of the shapes this module accepts.
+
+    Type and exception names that are not plain identifiers become None (shown as "a value", "an
+    exception"); exception messages are dropped; numbers become floats. Never raises.
+    """
+    try:
+        if not isinstance(record, dict):
+            return None
+        flagged = _flag(record)
+        if flagged is not None:
+            return flagged
+        if kind == "value":
+            return _value(record)
+        if kind != "function":
+            return None
+        if set(record) == {"not_callable"} and isinstance(record["not_callable"], str):
+            return {"not_callable": plain_name(record["not_callable"])}
+        if set(record) != {"outputs"} or not isinstance(record["outputs"], list):
+            return None
+        if len(record["outputs"]) != n_cases:
+            return None
+        outputs = [_output(o) for o in record["outputs"]]
+        return None if any(o is None for o in outputs) else {"outputs": outputs}
+    except Exception:  # RecursionError, MemoryError: nothing read back counts
+        return None
+
+
+def _array(record: dict[str, Any]) -> np.ndarray | None:
+    if "data" not in record:
+        return None
+    return np.asarray(record["data"], dtype=float).reshape(record["shape"])
+
+
+def _shown_value(record: dict[str, Any]) -> str:
+    value = _array(record)
+    if value is None:
+        return "nothing"
+    return describe(value.item() if value.ndim == 0 else value)
+
+
+def _show(output: dict[str, Any]) -> str:
+    """What a function did on one case, in the grader's words (``output`` is validated)."""
+    if "error" in output:
+        return f"raised {output['error']}" if output["error"] else "raised an exception"
+    if "unreadable" in output:
+        name = output["unreadable"]
+        return f"returned a {name}, expected a number" if name else "returned a value that is not a number"
+    if "placeholder" in output:
+        return "returned None"
+    return "returned " + _shown_value(output)
+
+
+def _line(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_LINE else text[: MAX_LINE - 1] + "…"
+
+
+def _unanswered(record: dict[str, Any] | None, name: str) -> str | None:
     if record is None:
         return "not graded: the notebook stopped before this answer could be read"
     if record.get("timeout"):
@@ -51,47 +173,72 @@ def _unanswered(record: dict[str, Any] | None) -> str | None:
     if record.get("memory"):
         return "not graded: reading this answer ran out of memory"
     if record.get("missing"):
-        return "not attempted: the answer is not defined"
+        return f"not attempted: {name} is not defined"
     if record.get("placeholder"):
         return "not attempted"
     return None
 
 
+def _not_read(question: Question) -> QuestionScore:
+    return QuestionScore(question.qid, 0, question.points, "not graded", (NOT_READ_BACK,))
+
+
 def score_question(
-    question: Question, record: dict[str, Any] | None, cases: list[list], n_visible: int
+    question: Question, record: Any, cases: list[list], n_visible: int
 ) -> QuestionScore:
-    """Score one question from the record read in the kernel; ``cases`` as sent (visible first)."""
-    reason = _unanswered(record)
+    """Score one question from the record read in the kernel; ``cases`` as sent (visible first).
+
+    Never raises: a record that is not one of the accepted shapes scores 0, "not graded".
+    """
+    try:
+        return _score(question, record, cases, n_visible)
+    except Exception:
+        return _not_read(question)
+
+
+def _score(question: Question, raw: Any, cases: list[list], n_visible: int) -> QuestionScore:
+    name = question.answer_name
+    record = None if raw is None else validate_record(raw, question.kind, len(cases))
+    if raw is not None and record is None:
+        return _not_read(question)
+    reason = _unanswered(record, name)
     if reason is not None:
         verdict = "not attempted" if reason.startswith("not attempted") else "not graded"
         return QuestionScore(question.qid, 0, question.points, verdict, (reason,))
     assert record is not None
     if question.kind == "value":
-        value = _value_of(record)
+        value = _array(record)
         if value is not None and values_close(value, question.expected(), question.rtol, question.atol):
             return QuestionScore(question.qid, question.points, question.points, "correct")
-        shown = _show(record).replace("returned", "is", 1)
-        return QuestionScore(question.qid, 0, question.points, "wrong",
-                             (f"{question.answer_name} {shown}: not the expected value",))
+        if value is None:
+            type_name = record.get("unreadable")
+            shown = f"{name} is a {type_name}, expected a number" if type_name else f"{name} is a value that is not " \
+                "a number"
+        else:
+            shown = f"{name} is {_shown_value(record)}: not the expected value"
+        return QuestionScore(question.qid, 0, question.points, "wrong", (_line(shown),))
     if "not_callable" in record:
-        return QuestionScore(question.qid, 0, question.points, "wrong",
-                             (f"{question.answer_name} must be a function, got {record['not_callable']}",))
-    outputs = record.get("outputs", [])
-    if len(outputs) != len(cases):
-        return QuestionScore(question.qid, 0, question.points, "not graded", ("the answer could not be read back",))
+        what = f" (its type is {record['not_callable']})" if record["not_callable"] else ""
+        return QuestionScore(question.qid, 0, question.points, "wrong", (f"{name} is not a function{what}",))
+    outputs = record["outputs"]
+    if not cases:
+        return _not_read(question)
     if all(o.get("not_attempted") for o in outputs):
         return QuestionScore(question.qid, 0, question.points, "not attempted", ("not attempted",))
     feedback = []
     hidden_failures = 0
     for index, (encoded, output) in enumerate(zip(cases, outputs, strict=True)):
         args = decode_args(encoded)
-        value = _value_of(output)
+        value = _array(output)
         if value is not None and values_close(value, question.expected(*args), question.rtol, question.atol):
             continue
         if index < n_visible:
             shown = ", ".join(describe(a) for a in args)
-            feedback.append(f"{question.answer_name}({shown}) {_show(output)}, expected "
-                            f"{describe(question.expected(*args))}")
+            expected = describe(question.expected(*args))
+            if "unreadable" in output:  # "returned a str, expected a number"
+                feedback.append(_line(f"{name}({shown}) {_show(output)}"))
+            else:
+                feedback.append(_line(f"{name}({shown}) {_show(output)}, expected {expected}"))
         else:
             hidden_failures += 1
     if hidden_failures:
@@ -101,9 +248,22 @@ def score_question(
     return QuestionScore(question.qid, question.points, question.points, "correct")
 
 
-def score_exercise(exercise: Exercise, records: dict[str, Any], plan: dict[str, dict]) -> list[QuestionScore]:
-    """Scores of every question of ``exercise``; ``plan`` is the per-question job sent to the worker."""
+def unanswerable_score(question: Question, reason: str) -> QuestionScore:
+    """0 points for a question whose answer cell could not be graded (``Submission.unanswerable``)."""
+    return QuestionScore(question.qid, 0, question.points, "not graded", (_line(str(reason)),))
+
+
+def score_exercise(exercise: Exercise, records: dict[str, Any], plan: dict[str, dict],
+                   unanswerable: dict[str, str] | None = None) -> list[QuestionScore]:
+    """Scores of every question of ``exercise``; ``plan`` is the per-question job sent to the worker.
+
+    A question in ``unanswerable`` (question id -> reason, from the submission) scores 0 with that
+    reason, whatever its record says.
+    """
+    records = records if isinstance(records, dict) else {}
+    unanswerable = unanswerable or {}
     return [
+        unanswerable_score(q, unanswerable[q.qid]) if q.qid in unanswerable else
         score_question(q, records.get(q.qid), plan[q.qid]["cases"], plan[q.qid]["n_visible"])
         for q in exercise.questions
     ]
