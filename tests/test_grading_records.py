@@ -28,6 +28,7 @@ from lectures_lib.grading.gradebook import (
     Gradebook,
     GradeRecord,
     acquire_output_lock,
+    counted_records,
     csv_cell,
     feedback_markdown,
     feedback_path,
@@ -339,6 +340,11 @@ def _store_everywhere(folder: Path, record: GradeRecord) -> None:
         book.close()
 
 
+@pytest.mark.parametrize("student", ["a\x00b", "\r\n=cmd", "\u202eevil", "x" * 400, "<b>*x*</b>", "张伟"])
+def test_odd_identities_go_everywhere(tmp_path, student):
+    _store_everywhere(tmp_path, _record(student, student_field=student, file_name=student + ".ipynb"))
+
+
 def test_a_file_name_that_is_not_utf8(tmp_path):
     name = os.fsdecode(b"Zo\xeb.ipynb")  # Latin-1 bytes, as unzip leaves them
     (tmp_path / name).write_text(json.dumps(_notebook()))
@@ -493,6 +499,10 @@ def test_several_files_of_one_student_all_count_once(tmp_path):
     assert [(r["student"], r["file_name"]) for r in rows] == [("ada", "y.ipynb"), ("grace", "grace.ipynb")]
     assert rows[0]["flags"] == message.replace("3", "2", 1)
     book.close()
+    records = [_record("ada", file_name="b.ipynb", file_mtime=200.0), _record("grace"),
+               _record("ada", file_name="a.ipynb", file_mtime=300.0),
+               _record("ada", file_name="c.ipynb", file_mtime=300.0)]
+    assert [r.file_name for r in counted_records(records)] == ["c.ipynb", "grace.ipynb"]
 
 
 def test_csv_neutralises_formulas(tmp_path):

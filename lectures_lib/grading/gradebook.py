@@ -292,6 +292,20 @@ class Gradebook:
         return len(rows)
 
 
+def counted_records(records: list[GradeRecord] | tuple[GradeRecord, ...]) -> list[GradeRecord]:
+    """Of the records of one run, the one that counts per (student, exercise), by the rule of
+    :meth:`Gradebook.latest` (latest modification time, then last file name, then last written): the
+    records whose feedback to write when a student handed in several files."""
+    best: dict[tuple[str, str], tuple[tuple, GradeRecord]] = {}
+    for order, record in enumerate(records):
+        mtime = record.file_mtime if isinstance(record.file_mtime, (int, float)) else None
+        key = (mtime is not None, mtime or 0.0, escape_text(record.file_name), order)
+        group = (escape_text(record.student), escape_text(record.exercise))
+        if group not in best or key > best[group][0]:
+            best[group] = (key, record)
+    return [record for _, record in best.values()]
+
+
 def _json(text: object, default: object) -> object:
     try:
         value = json.loads(text)  # type: ignore[arg-type]
