@@ -2,7 +2,7 @@
 
     python -m lectures_lib.grading release [--check]
     python -m lectures_lib.grading grade SUBMISSIONS_DIR --out OUT_DIR [--exercise ID] [--jobs N]
-        [--unsafe-no-sandbox]
+        [--roster ROSTER.csv] [--unsafe-no-sandbox]
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from .grade import Limits, grade_folder
+from .identity import load_roster
 from .release import ReleaseError, refresh_install_cells, release_all, repository_url, stale_copies
 
 DEFAULT_SOURCE = Path("notebooks/exercises/source")
@@ -30,9 +31,10 @@ def _grade(args: argparse.Namespace) -> int:
         return 2
     limits = Limits(args.cell_timeout, args.submission_timeout, int(args.memory_gb * 1024**3))
     try:
+        roster = load_roster(args.roster) if args.roster else None
         summary = grade_folder(args.submissions, args.out, args.source, args.exercise, limits, args.workers,
-                               unsafe_no_sandbox=args.unsafe_no_sandbox)
-    except (ValueError, RuntimeError) as error:  # bad arguments, no sandbox, another grader on --out
+                               unsafe_no_sandbox=args.unsafe_no_sandbox, roster=roster)
+    except (ValueError, RuntimeError, OSError) as error:  # bad arguments or roster, no sandbox, another grader
         print(f"grading refused: {error}", file=sys.stderr)
         return 2
     counts: dict[str, int] = {}
@@ -71,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
                        help="address-space limit of a student's kernel, in GiB")
     grade.add_argument("--jobs", "--workers", dest="workers", type=int, default=2,
                        help="submissions graded at the same time, each in its own sandbox")
+    grade.add_argument("--roster", type=Path, help="CSV of students (column student_id; optional name, email): "
+                       "submissions are matched to its ids, and unmatched ones are flagged")
     grade.add_argument("--unsafe-no-sandbox", action="store_true",
                        help="grade without the bubblewrap sandbox (student code then runs with your rights)")
     args = parser.parse_args(argv)

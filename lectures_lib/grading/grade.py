@@ -24,12 +24,21 @@ import numpy as np
 
 from ..exercises import EXERCISES
 from ..exercises.core import Exercise
-from .gradebook import Gradebook, GradeRecord, feedback_markdown, feedback_path
+from .gradebook import Gradebook, GradeRecord, counted_records, feedback_markdown, feedback_path
+from .identity import Roster, file_name_text
 from .protocol import encode_args, extraction_code, parse_record
 from .release import HIDDEN_TAG, SOLUTION_TAG, TEST_TAG
 from .sandbox import Report, SandboxUnavailable, run_in_sandbox, sandbox_problem
 from .scoring import QuestionScore, score_exercise
-from .submission import InvalidSubmission, Submission, file_sha256, question_of, read_submission, student_from_filename
+from .submission import (
+    InvalidSubmission,
+    Submission,
+    file_mtime,
+    file_sha256,
+    question_of,
+    read_submission,
+    student_from_filename,
+)
 
 DEFAULT_SOURCES = Path("notebooks/exercises/source")
 
@@ -157,6 +166,7 @@ class Isolation:
 
     sandboxed: bool
     private: tuple[Path, ...]
+    roster: Roster | None = None
 
 
 def _safe_student(path: Path) -> str:
@@ -166,15 +176,24 @@ def _safe_student(path: Path) -> str:
         return "unknown"
 
 
-def grader_error(path: Path, expected: str | None, error: BaseException, started: float) -> GradeRecord:
-    """The row of a file on which the grader itself failed: its status says so and the batch goes on."""
+def _unread(path: Path, expected: str | None, status: str, detail: str, started: float) -> GradeRecord:
+    """The row of a file that never reached a kernel: named by its file name, its escaped raw name kept."""
     try:
         sha = file_sha256(path)
     except Exception:
         sha = ""
-    return GradeRecord(_safe_student(path), expected or "unknown", path.name, sha, "grader error",
-                       f"the grader failed on this file ({type(error).__name__}); the batch went on",
-                       (), time.monotonic() - started)
+    try:
+        name = file_name_text(path.name)
+    except Exception:
+        name = "unknown"
+    return GradeRecord(_safe_student(path), expected or "unknown", name, sha, status, detail, (),
+                       time.monotonic() - started, file_mtime=file_mtime(path))
+
+
+def grader_error(path: Path, expected: str | None, error: BaseException, started: float) -> GradeRecord:
+    """The row of a file on which the grader itself failed: its status says so and the batch goes on."""
+    return _unread(path, expected, "grader error",
+                   f"the grader failed on this file ({type(error).__name__}); the batch went on", started)
 
 
 def grade_one(path: Path, sources: dict[str, nbformat.NotebookNode], source_dir: Path, limits: Limits,
@@ -190,14 +209,11 @@ def grade_one(path: Path, sources: dict[str, nbformat.NotebookNode], source_dir:
 def _grade_one(path: Path, sources: dict[str, nbformat.NotebookNode], limits: Limits, rng_seed: int,
                expected: str | None, isolation: Isolation, started: float) -> GradeRecord:
     try:
-        submission = read_submission(path, sources, expected)
+        submission = read_submission(path, sources, expected, isolation.roster)
     except InvalidSubmission as error:
-        return GradeRecord(_safe_student(path), expected or "unknown", path.name, file_sha256(path),
-                           "invalid notebook", str(error), (), time.monotonic() - started)
+        return _unread(path, expected, "invalid notebook", str(error), started)
     except OSError as error:
-        return GradeRecord(_safe_student(path), expected or "unknown", path.name, "",
-                           "invalid notebook", f"cannot read the file ({type(error).__name__})", (),
-                           time.monotonic() - started)
+        return _unread(path, expected, "invalid notebook", f"cannot read the file ({type(error).__name__})", started)
     exercise = EXERCISES[submission.exercise_id]
     plan = question_plan(exercise, np.random.default_rng(rng_seed))
     nonce = "@@grader:" + secrets.token_hex(16) + "@@"
@@ -206,10 +222,38 @@ def _grade_one(path: Path, sources: dict[str, nbformat.NotebookNode], limits: Li
     report = run_in_sandbox(job, wall_seconds=limits.submission_seconds, private=list(isolation.private),
                             sandboxed=isolation.sandboxed)
     result = interpret(report, cells, nonce)
-    scores = tuple(score_exercise(exercise, result["records"], plan))
+    scores = tuple(score_exercise(exercise, result["records"], plan, submission.unanswerable))
     status, detail = status_of(result, report.killed_by_clock, submission)
-    return GradeRecord(submission.student, submission.exercise_id, path.name, submission.sha256, status, detail,
-                       scores, time.monotonic() - started)
+    return GradeRecord(submission.student, submission.exercise_id, submission.file_name, submission.sha256, status,
+                       detail, scores, time.monotonic() - started, flags=submission.flags,
+                       file_mtime=submission.file_mtime, student_field=submission.student_field)
+
+
+def _record_row(book: Gradebook, run_id: int, path: Path, future, exercise: str | None) -> GradeRecord:
+    """Take one file's record and commit its row before the next file is taken; a row always results."""
+    try:
+        record = future.result()
+    except Exception as error:  # grade_one never raises; if it ever did, the file still gets a row
+        record = grader_error(path, exercise, error, time.monotonic())
+    if not record.scores and record.exercise in EXERCISES:
+        record = replace(record, scores=zero_scores(record.exercise))
+    try:
+        book.add(run_id, record)
+    except Exception as error:  # a row the database refused: record that the grader failed on it
+        record = replace(grader_error(path, exercise, error, time.monotonic()), student="unknown",
+                         scores=record.scores)
+        book.add(run_id, record)
+    return record
+
+
+def _write_feedback(folder: Path, records: list[GradeRecord]) -> None:
+    """One Markdown file per student and exercise, for the file that counts when there are several."""
+    for record in counted_records(records):
+        titles = {q.qid: q.title for q in EXERCISES[record.exercise].questions} \
+            if record.exercise in EXERCISES else {}
+        with contextlib.suppress(OSError):  # the row is written: a refused feedback file loses no grade
+            feedback_path(folder, record.student, record.exercise).write_text(
+                feedback_markdown(record, titles), encoding="utf-8", errors="backslashreplace")
 
 
 def zero_scores(exercise_id: str) -> tuple[QuestionScore, ...]:
@@ -220,11 +264,13 @@ def zero_scores(exercise_id: str) -> tuple[QuestionScore, ...]:
 
 def grade_folder(submissions: Path, out: Path, source_dir: Path = DEFAULT_SOURCES, exercise: str | None = None,
                  limits: Limits = Limits(), workers: int = 2, progress: bool = True, *,
-                 unsafe_no_sandbox: bool = False) -> RunSummary:
+                 unsafe_no_sandbox: bool = False, roster: Roster | None = None) -> RunSummary:
     """Grade every file in ``submissions`` and write ``out``'s gradebook, one row per file.
 
     Each submission runs in a bubblewrap sandbox; without one the grader refuses (``SandboxUnavailable``)
-    unless ``unsafe_no_sandbox`` is set, in which case student code runs with the grader's rights.
+    unless ``unsafe_no_sandbox`` is set, in which case student code runs with the grader's rights. With
+    a ``roster``, students are matched to its ids (see :mod:`.identity`). A second grader writing to the
+    same ``out`` at the same time is refused (``RuntimeError``) before anything is written.
     """
     if not submissions.is_dir():
         raise ValueError(f"submissions must be a folder, got {submissions}")
@@ -232,53 +278,40 @@ def grade_folder(submissions: Path, out: Path, source_dir: Path = DEFAULT_SOURCE
     if problem is not None:
         raise SandboxUnavailable(f"cannot grade safely: {problem}. To grade anyway, with student code running "
                                  "with your rights, pass --unsafe-no-sandbox.")
-    isolation = Isolation(not unsafe_no_sandbox, (submissions.resolve(), out.resolve(), source_dir.resolve()))
+    isolation = Isolation(not unsafe_no_sandbox, (submissions.resolve(), out.resolve(), source_dir.resolve()),
+                          roster)
     sources = load_sources(source_dir)
     if exercise is not None and exercise not in sources:
         raise ValueError(f"exercise must be one of {sorted(sources)}, got {exercise!r}")
     files = sorted(p for p in submissions.iterdir() if p.is_file() and not p.name.startswith("."))
     out.mkdir(parents=True, exist_ok=True)
     (out / "feedback").mkdir(exist_ok=True)
-    book = Gradebook(out / "gradebook.sqlite")
-    run_id = book.start_run(submissions, exercise, len(files))
-    seed = secrets.randbits(63)
-    started = time.monotonic()
+    book = Gradebook(out / "gradebook.sqlite")  # takes the output folder's lock, or refuses
     records: list[GradeRecord] = []
     bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=len(files), unit="submission", desc="grading")
     try:
-        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            futures = [(f, pool.submit(grade_one, f, sources, source_dir, limits, seed, exercise, isolation))
-                       for f in files]
-            for path, future in futures:
-                try:
-                    record = future.result()
-                except Exception as error:  # grade_one never raises; if it ever did, the file still gets a row
-                    record = grader_error(path, exercise, error, time.monotonic())
-                if not record.scores and record.exercise in EXERCISES:
-                    record = replace(record, scores=zero_scores(record.exercise))
-                try:
-                    book.add(run_id, record)
-                except Exception as error:  # a row the database refused: record that the grader failed on it
-                    record = replace(grader_error(path, exercise, error, time.monotonic()), student="unknown",
-                                     scores=record.scores)
-                    book.add(run_id, record)
-                records.append(record)
-                titles = {q.qid: q.title for q in EXERCISES[record.exercise].questions} \
-                    if record.exercise in EXERCISES else {}
-                with contextlib.suppress(OSError):  # the row is written: a refused feedback file loses no grade
-                    feedback_path(out / "feedback", record.student, record.exercise).write_text(
-                        feedback_markdown(record, titles), encoding="utf-8", errors="backslashreplace")
-                if bar is not None:
-                    bar.update(1)
+        run_id = book.start_run(submissions, exercise, len(files))
+        seed = secrets.randbits(63)
+        started = time.monotonic()
+        if progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=len(files), unit="submission", desc="grading")
+        try:
+            with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+                futures = [(f, pool.submit(grade_one, f, sources, source_dir, limits, seed, exercise, isolation))
+                           for f in files]
+                for path, future in futures:
+                    records.append(_record_row(book, run_id, path, future, exercise))
+                    if bar is not None:
+                        bar.update(1)
+        finally:
+            if bar is not None:
+                bar.close()
+            book.finish_run(run_id)
+        _write_feedback(out / "feedback", records)
+        csv_path = out / "grades.csv"
+        book.export_csv(csv_path)
     finally:
-        if bar is not None:
-            bar.close()
-        book.finish_run(run_id)
-    csv_path = out / "grades.csv"
-    book.export_csv(csv_path)
-    book.close()
+        book.close()
     return RunSummary(run_id, tuple(records), time.monotonic() - started, csv_path, out / "gradebook.sqlite")

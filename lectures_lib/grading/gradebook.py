@@ -343,6 +343,8 @@ def feedback_markdown(record: GradeRecord, titles: dict[str, str]) -> str:
     lines += [f"- Status: **{markdown_text(record.status)}**", f"- Total: **{record.total} / {record.max_total}**"]
     if record.detail:
         lines.append(f"- Note: {markdown_text(record.detail, 600)}")
+    for flag in record.flags[:10]:  # for the instructor's review; the points stand as computed
+        lines.append(f"- Flagged for review: {markdown_text(flag, 300)}")
     lines += ["", "| Question | Points | Verdict |", "|---|---|---|"]
     for score in record.scores:
         title = markdown_text(titles.get(score.qid, ""))
