@@ -495,15 +495,15 @@ except OSError:
     pass
 """
 
-# E: where does the kernel run? Q3 is right when the user is 65534, Q5 when PID 1 is bubblewrap and the
-# process list is that of a sandbox.
+# E: where does the kernel run? Q3 is right when the user is 65534, Q5 when PID 1 is the grader's worker
+# (the sandbox runs it as its init) and the process list is that of a sandbox.
 PROBE_UID = "import os\ncompute_factor_to_halve_loss = 2 ** 20 if os.getuid() == 65534 else float(os.getuid())"
 PROBE_PID1 = CORRECT["q5"] + """
 import os
 with open("/proc/1/cmdline", "rb") as handle:
     pid1 = handle.read()
 processes = [name for name in os.listdir("/proc") if name.isdigit()]
-if not (pid1.split(b"\\0")[0].endswith(b"bwrap") and pid1 != H_HOST_PID1 and len(processes) < 20):
+if not (b"NotebookClient" in pid1 and pid1 != H_HOST_PID1 and len(processes) < 20):
     predicted_loss = -1.0
 """
 
@@ -1096,9 +1096,9 @@ def test_d_nothing_left_in_the_temp_folder_or_the_cgroups(hostile):
 
 # -- E: the sandbox is used ------------------------------------------------------------------------------
 def test_e_the_kernel_runs_in_the_sandbox(hostile):
-    # Q3: os.getuid() == 65534; Q5: /proc/1/cmdline is bwrap's, not the host's, and few processes are visible
+    # Q3: os.getuid() == 65534; Q5: /proc/1/cmdline is the worker's, not the host's, and few processes are visible
     expect(hostile, "e_sandbox_probe")
-    assert b"bwrap" not in host_pid1()
+    assert b"NotebookClient" not in host_pid1()
 
 
 def test_e_without_bubblewrap_the_grader_refuses(tmp_path, monkeypatch):

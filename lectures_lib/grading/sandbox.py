@@ -59,8 +59,11 @@ class SandboxUnavailable(RuntimeError):
 
 
 def _bwrap_base() -> list[str]:
+    # --as-pid-1: the worker itself is PID 1, so no other process in the sandbox holds the report pipe (bwrap's
+    # own init would, and a kernel could open it through /proc/1/fd); an init cannot be killed from inside.
     return [BWRAP, "--unshare-all", "--unshare-user", "--uid", "65534", "--gid", "65534", "--cap-drop", "ALL",
-            "--die-with-parent", "--new-session", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
+            "--die-with-parent", "--new-session", "--as-pid-1", "--ro-bind", "/", "/", "--dev", "/dev",
+            "--proc", "/proc"]
 
 
 def sandbox_problem() -> str | None:
