@@ -258,7 +258,7 @@ def test_a_link_a_pipe_and_a_folder_are_not_read(tmp_path):
 
 
 HONEST = {
-    "q3": "print('thinking')\ncompute_factor_to_halve_loss = 2 ** 20\nimport sys\nsys.exit()",
+    "q3": "print('thinking')\n%time compute_factor_to_halve_loss = 2 ** 20\nimport sys\nsys.exit()",
     "q4": "flops, loss = ex.dataset()\nslope, intercept = np.polyfit(np.log(flops), np.log(loss), 1)\n"
           "fitted_exponent = -slope\nex.check('q4', fitted_exponent)",
 }
@@ -285,6 +285,8 @@ SUSPICIOUS = {
         "answers): please review",
     "fitted = ex._reference_fit()": "Q1: the answer uses ex._reference_fit, which the notebook does not use (the "
                                     "module holds the reference answers): please review",
+    "%time from lectures_lib.exercises import ex00_power_laws as e":
+        "Q1: the answer imports through an IPython magic or shell line: please review",
 }
 
 

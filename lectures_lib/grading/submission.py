@@ -317,11 +317,16 @@ def suspicious_code(qid: str, source: str, exercise_aliases: set[str] = frozense
     if len(source) > MAX_ANALYSED_CHARS:
         return [f"{Q}: the answer is longer than {MAX_ANALYSED_CHARS:,} characters and was not analysed: "
                 "please review"]
-    try:
-        tree = ast.parse(source)
-    except Exception:  # SyntaxError, ValueError (null bytes), RecursionError, MemoryError
-        return []
     flags = []
+    # IPython's magic and shell lines are not Python: an import hidden in one is invisible to the parser
+    magic = [line.strip() for line in source.splitlines() if line.strip().startswith(("%", "!"))]
+    if any(LIBRARY in line or "import" in line for line in magic):
+        flags.append(f"{Q}: the answer imports through an IPython magic or shell line: please review")
+    code = "\n".join("" if line.strip().startswith(("%", "!")) else line for line in source.splitlines())
+    try:
+        tree = ast.parse(code)
+    except Exception:  # SyntaxError, ValueError (null bytes), RecursionError, MemoryError
+        return flags
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
