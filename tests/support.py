@@ -6,6 +6,7 @@ Tests import this module as ``support`` (pytest puts ``tests/`` on the path); be
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -87,3 +88,38 @@ def lifetime_optimal_search(law, target_loss: float, inference_tokens: float) ->
     result = optimize.minimize_scalar(log_cost, bounds=(smallest + 1e-12, smallest + 12.0), method="bounded",
                                       options={"xatol": 1e-13, "maxiter": 10000})
     return float(np.exp(result.x))
+
+
+# -- grading tests ----------------------------------------------------------------------------------------
+#: Answers of exercise 00 that earn every point, and answers that earn none (one per question).
+EX00_CORRECT = {
+    "q1": "def training_flops(n_params, n_tokens):\n    return 6 * n_params * n_tokens",
+    "q2": "def transformer_params(n_layers, d_model):\n    return 12 * n_layers * d_model ** 2",
+    "q3": "compute_factor_to_halve_loss = 2 ** 20",
+    "q4": "slope, intercept = np.polyfit(np.log(flops), np.log(loss), 1)\nfitted_exponent = -slope",
+    "q5": "predicted_loss = np.exp(intercept) * 1e24 ** (-fitted_exponent)",
+}
+EX00_WRONG = {
+    "q1": "def training_flops(n_params, n_tokens):\n    return 2 * n_params * n_tokens",
+    "q2": "def transformer_params(n_layers, d_model):\n    return n_layers * d_model ** 2",
+    "q3": "compute_factor_to_halve_loss = 20",
+    "q4": "slope, intercept = np.polyfit(flops, loss, 1)\nfitted_exponent = slope",
+    "q5": "predicted_loss = 1.0",
+}
+
+
+def live_processes(marked) -> dict[int, str]:
+    """pid -> command line of every live process (not this one, not a zombie) for which ``marked(entry)`` is
+    true, ``entry`` being its ``/proc/<pid>`` folder; processes that vanish or cannot be read are skipped."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            if state != "Z" and marked(entry):  # a zombie has exited and only waits to be reaped
+                found[int(entry.name)] = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(
+                    errors="replace").strip()
+        except (OSError, IndexError):  # gone meanwhile, or not ours to read
+            continue
+    return found

@@ -20,6 +20,7 @@ from typing import NamedTuple
 import nbformat
 import numpy as np
 import pytest
+import support
 
 from lectures_lib.exercises import EXERCISES
 from lectures_lib.grading.grade import Limits, RunSummary, grade_folder, load_sources
@@ -34,20 +35,8 @@ OTHER_COPY = ROOT / "notebooks" / "exercises" / "01_kaplan.ipynb"
 SOURCES = ROOT / "notebooks" / "exercises" / "source"
 LIMITS = Limits(cell_seconds=4, submission_seconds=30, memory_bytes=3 * 1024**3)
 
-CORRECT = {
-    "q1": "def training_flops(n_params, n_tokens):\n    return 6 * n_params * n_tokens",
-    "q2": "def transformer_params(n_layers, d_model):\n    return 12 * n_layers * d_model ** 2",
-    "q3": "compute_factor_to_halve_loss = 2 ** 20",
-    "q4": "slope, intercept = np.polyfit(np.log(flops), np.log(loss), 1)\nfitted_exponent = -slope",
-    "q5": "predicted_loss = np.exp(intercept) * 1e24 ** (-fitted_exponent)",
-}
-WRONG = {
-    "q1": "def training_flops(n_params, n_tokens):\n    return 2 * n_params * n_tokens",
-    "q2": "def transformer_params(n_layers, d_model):\n    return n_layers * d_model ** 2",
-    "q3": "compute_factor_to_halve_loss = 20",
-    "q4": "slope, intercept = np.polyfit(flops, loss, 1)\nfitted_exponent = slope",
-    "q5": "predicted_loss = 1.0",
-}
+CORRECT = support.EX00_CORRECT
+WRONG = support.EX00_WRONG
 HARD_CODED_Q1 = """
 def training_flops(n_params, n_tokens):
     import numpy as np
@@ -156,19 +145,7 @@ class Watch(NamedTuple):
     def alive(self) -> dict[int, str]:
         """pid -> command line of every live process whose environment carries this watch's marker."""
         wanted = f"{RUN_MARKER}={self.token}".encode()
-        found = {}
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit() or int(entry.name) == os.getpid():
-                continue
-            try:
-                environ = (entry / "environ").read_bytes().split(b"\0")
-                state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
-                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
-            except (OSError, IndexError):  # gone meanwhile, or not ours to read
-                continue
-            if wanted in environ and state != "Z":  # a zombie has exited and only waits to be reaped
-                found[int(entry.name)] = cmdline
-        return found
+        return support.live_processes(lambda entry: wanted in (entry / "environ").read_bytes().split(b"\0"))
 
     def survivors(self, wait_seconds: float = 10.0) -> dict[int, str]:
         """The marked processes still alive after up to ``wait_seconds`` (a SIGKILLed process takes a moment)."""

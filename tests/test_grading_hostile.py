@@ -50,6 +50,7 @@ from typing import NamedTuple
 
 import nbformat
 import pytest
+import support
 
 import lectures_lib
 import lectures_lib.grading.sandbox as sandbox_module
@@ -75,20 +76,8 @@ ATTACK_FAILED = [2, 2, 0, 3, 3]  # the attack's witness (Q3) is 7: it ran and ac
 STATUSES = {"graded", "timeout", "kernel died", "memory limit", "invalid notebook", "integrity check failed",
             "grader error"}
 
-CORRECT = {
-    "q1": "def training_flops(n_params, n_tokens):\n    return 6 * n_params * n_tokens",
-    "q2": "def transformer_params(n_layers, d_model):\n    return 12 * n_layers * d_model ** 2",
-    "q3": "compute_factor_to_halve_loss = 2 ** 20",
-    "q4": "slope, intercept = np.polyfit(np.log(flops), np.log(loss), 1)\nfitted_exponent = -slope",
-    "q5": "predicted_loss = np.exp(intercept) * 1e24 ** (-fitted_exponent)",
-}
-WRONG = {
-    "q1": "def training_flops(n_params, n_tokens):\n    return 2 * n_params * n_tokens",
-    "q2": "def transformer_params(n_layers, d_model):\n    return n_layers * d_model ** 2",
-    "q3": "compute_factor_to_halve_loss = 20",
-    "q4": "slope, intercept = np.polyfit(flops, loss, 1)\nfitted_exponent = slope",
-    "q5": "predicted_loss = 1.0",
-}
+CORRECT = support.EX00_CORRECT
+WRONG = support.EX00_WRONG
 
 
 # -- building submissions ------------------------------------------------------------------------------
@@ -678,16 +667,7 @@ class Watch(NamedTuple):
 
     def alive(self) -> dict[int, str]:
         """pid -> command line of every live process marked by this grading (environment or command line)."""
-        found = {}
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit() or int(entry.name) == os.getpid():
-                continue
-            with contextlib.suppress(OSError, IndexError):
-                state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
-                if state != "Z" and self._marked(entry):
-                    found[int(entry.name)] = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(
-                        errors="replace")
-        return found
+        return support.live_processes(self._marked)
 
     def survivors(self, wait_seconds: float = 10.0) -> dict[int, str]:
         deadline = time.monotonic() + wait_seconds
