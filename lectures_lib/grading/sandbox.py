@@ -279,7 +279,7 @@ def run_in_sandbox(job: dict, *, wall_seconds: float, private: list[Path], sandb
             pids.enter()
 
     report = Report()
-    process = None
+    process = reader = None
     try:
         process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                    start_new_session=True, preexec_fn=in_child, env=env,
@@ -300,6 +300,8 @@ def run_in_sandbox(job: dict, *, wall_seconds: float, private: list[Path], sandb
                 process.kill()
             process.wait()
             report.exit_code = process.returncode
+        if reader is not None:  # the pipe's writers are gone: let the reader reach its end before the report is read
+            reader.join(timeout=5)
         if pids is not None:
             pids.close()
         if scratch is not None:
