@@ -120,3 +120,35 @@ def test_library_names_on_the_prose_pages_exist():
                 target = getattr(target, part)
         for name in re.findall(r"`([A-Z][A-Z0-9_]{3,})`", text):
             assert any(hasattr(m, name) for m in modules), f"{page.name} names {name}, which lectures_lib does not have"
+
+
+def test_every_exercise_has_a_worked_solutions_page_in_the_toc():
+    from lectures_lib.grading.solutions import SOLUTIONS_FOLDER, solution_pages, stale_pages
+
+    sources = ROOT / "notebooks" / "exercises" / "source"
+    pages = solution_pages(sources, ROOT / SOLUTIONS_FOLDER)
+    assert len(pages) == len(list(sources.glob("*.ipynb"))) > 0
+    assert stale_pages(pages) == [], "run `make release` to rewrite the worked-solution pages"
+    listed = set(toc_files())
+    for path in pages:
+        assert path.relative_to(ROOT).with_suffix("").as_posix() in listed, f"{path.name} is not in _toc.yml"
+
+
+def test_solutions_can_be_withheld(tmp_path):
+    """With course_publish_solutions false, a solutions page is published as a notice with no solution line."""
+    import importlib.util
+    from types import SimpleNamespace
+
+    spec = importlib.util.spec_from_file_location("course_book", ROOT / "book" / "_ext" / "course_book.py")
+    extension = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(extension)
+    page = (ROOT / "notebooks" / "exercises" / "solutions" / "00_power_laws.md").read_text()
+    for publish, kept in ((True, True), (False, False)):
+        source = [page]
+        app = SimpleNamespace(config=SimpleNamespace(course_publish_solutions=publish))
+        extension._withhold_solutions(app, "notebooks/exercises/solutions/00_power_laws", source)
+        assert (source[0] == page) is kept and (":class: dropdown" in source[0]) is kept
+    other = ["# a chapter"]
+    extension._withhold_solutions(SimpleNamespace(config=SimpleNamespace(course_publish_solutions=False)),
+                                  "notebooks/00_power_laws", other)
+    assert other == ["# a chapter"]

@@ -72,6 +72,8 @@ def test_no_solution_on_the_website(site):
     lines = _solution_lines()
     assert lines
     for page in site.rglob("*.html"):
+        if "solutions" in page.relative_to(site).parts:  # the worked solutions, folded: see the browser test
+            continue
         text = _visible_text(page)
         if "notebooks" in page.parts:  # the instructors' page documents the markers themselves
             assert "BEGIN SOLUTION" not in text, page
@@ -206,6 +208,22 @@ def _exercise_explorer(page, explorer) -> list[str]:
     return problems
 
 
+def _solutions_folded(page, page_path: Path) -> list[str]:
+    """On a worked-solutions page, every solution is folded until the reader opens it."""
+    folds = page.locator(".admonition.dropdown")
+    if folds.count() == 0:
+        return ["a solutions page without folded solutions"]
+    problems = []
+    body = folds.first.locator("pre").first
+    if body.is_visible():
+        problems.append("a worked solution is visible before the reader opens it")
+    folds.first.locator(".toggle-button, button").first.click()
+    page.wait_for_timeout(400)
+    if not body.is_visible():
+        problems.append("a worked solution does not open when clicked")
+    return problems
+
+
 def test_every_page_in_the_browser(site, server, browser):
     pages = _pages(site)
     problems = []
@@ -236,6 +254,8 @@ def test_every_page_in_the_browser(site, server, browser):
         broken = page.evaluate("[...document.images].filter(i => !i.complete || i.naturalWidth === 0)"
                                ".map(i => i.src)")
         events += [f"image not loaded: {src}" for src in broken]
+        if "solutions" in page_path.relative_to(site).parts:
+            events += _solutions_folded(page, page_path)
         if "application/vnd.jupyter.widget-state+json" in source:
             page.wait_for_selector(".lectures-explorer img[data-frame]", timeout=15000)
             explorers = page.locator(".lectures-explorer")

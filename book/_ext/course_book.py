@@ -21,7 +21,12 @@ live.
 Colab instead), but Jupyter Book always loads sphinx-thebe, which declares its configuration twice
 on every page (a console error) and names a CDN. Its scripts are dropped from each page.
 
-4. Chapters follow the library. MyST-NB's execution cache (jupyter-cache, in ``_build/.jupyter_cache``)
+4. Worked solutions on a switch. ``make release`` writes a worked-solutions page per exercise
+(``notebooks/exercises/solutions/``, see ``lectures_lib/grading/solutions.py``). With
+``course_publish_solutions: false`` under ``sphinx: config:`` in ``_config.yml``, each of those pages is
+published as a short notice instead, for a course whose exercises are graded.
+
+5. Chapters follow the library. MyST-NB's execution cache (jupyter-cache, in ``_build/.jupyter_cache``)
 recognises a notebook by its code cells only, and Sphinx re-reads a page only when its source file
 changed, so after an edit to ``lectures_lib`` alone a build would keep showing the old outputs. This
 extension gives every notebook a fingerprint: a SHA-256 over the ``lectures_lib`` modules it imports,
@@ -283,7 +288,25 @@ def _merge(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildE
     getattr(env, ENV_FINGERPRINTS).update({d: theirs[d] for d in docnames if d in theirs})
 
 
+#: The worked-solution pages (written by ``make release`` from the instructor sources) and the switch that
+#: publishes them: ``sphinx: config: course_publish_solutions`` in ``_config.yml``.
+SOLUTIONS_PREFIX = "notebooks/exercises/solutions/"
+SOLUTIONS_WITHHELD = (
+    "# Worked solutions\n\n"
+    "The worked solutions of this exercise are not published for this course: the exercises are graded. "
+    "Ask your instructor about them once the exercise is closed.\n"
+)
+
+
+def _withhold_solutions(app: Sphinx, docname: str, source: list[str]) -> None:
+    """With ``course_publish_solutions: false``, a solutions page is published as a short notice instead."""
+    if docname.startswith(SOLUTIONS_PREFIX) and not app.config.course_publish_solutions:
+        source[0] = SOLUTIONS_WITHHELD
+
+
 def setup(app: Sphinx) -> dict:
+    app.add_config_value("course_publish_solutions", True, "env", [bool])
+    app.connect("source-read", _withhold_solutions)
     app.connect("config-inited", _configure, priority=100)
     app.connect("html-page-context", _drop_thebe)
     app.connect("env-get-outdated", _outdated)

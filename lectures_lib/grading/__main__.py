@@ -14,10 +14,12 @@ from pathlib import Path
 from .grade import Limits, grade_folder
 from .identity import load_roster
 from .release import ReleaseError, refresh_install_cells, release_all, repository_url, stale_copies
+from .solutions import solution_pages, stale_pages
 
 DEFAULT_SOURCE = Path("notebooks/exercises/source")
 DEFAULT_TARGET = Path("notebooks/exercises")
 DEFAULT_CHAPTERS = Path("notebooks")
+DEFAULT_SOLUTIONS = Path("notebooks/exercises/solutions")
 DEFAULT_CONFIG = Path("_config.yml")
 
 
@@ -56,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     release = commands.add_parser("release", help="write student copies of the exercise sources")
     release.add_argument("--source", type=Path, default=DEFAULT_SOURCE, help="folder of instructor sources")
     release.add_argument("--target", type=Path, default=DEFAULT_TARGET, help="folder for the student copies")
+    release.add_argument("--solutions", type=Path, default=DEFAULT_SOLUTIONS,
+                         help="folder for the worked-solution pages of the website")
     release.add_argument("--chapters", type=Path, default=DEFAULT_CHAPTERS, help="folder of chapters")
     release.add_argument("--config", type=Path, default=DEFAULT_CONFIG,
                          help="the book's _config.yml, whose repository.url the install cells use")
@@ -88,20 +92,26 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{'out of date' if args.check else 'rewrote'}: the install cell of {path}",
                   file=sys.stderr if args.check else sys.stdout)
         released = release_all(args.source, args.target)
+        pages = solution_pages(args.source, args.solutions)
     except ReleaseError as error:
         print(f"release refused: {error}", file=sys.stderr)
         return 2
     if args.check:
-        stale = stale_copies(released)
+        stale = stale_copies(released) + stale_pages(pages)
         for path in stale:
             print(f"out of date: {path} (run `make release`)", file=sys.stderr)
         if not stale and not outdated:
-            print(f"{len(released)} student copies and {len(notebooks)} install cells are up to date")
+            print(f"{len(released)} student copies, {len(pages)} solution pages and {len(notebooks)} install cells "
+                  "are up to date")
         return 1 if stale or outdated else 0
     args.target.mkdir(parents=True, exist_ok=True)
     for item in released:
         item.target.write_text(item.text)
         print(f"wrote {item.target} from {item.source}")
+    args.solutions.mkdir(parents=True, exist_ok=True)
+    for path, text in pages.items():
+        path.write_text(text)
+        print(f"wrote {path}")
     return 0
 
 

@@ -1,0 +1,101 @@
+"""Worked-solution pages for self-study, written from the instructor sources.
+
+For every source ``notebooks/exercises/source/<id>.ipynb``, :func:`solution_page` writes a MyST page
+``notebooks/exercises/solutions/<id>.md``: the questions as the student copy states them, and after
+each answer cell its worked solution in a collapsed drop-down (the solution region with its markers
+removed). Check cells, hidden checks and the hidden install cell are left out. ``make release``
+writes the pages beside the student copies, and ``release --check`` reports a stale one.
+
+The pages are for readers who study alone. An instructor who grades turns them off with one switch
+in ``_config.yml`` (``sphinx: config: course_publish_solutions: false``): the book extension then
+publishes each page as a short notice instead (see ``book/_ext/course_book.py``). The graded student
+copies never contain a solution, whatever the switch says.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from pathlib import Path
+
+import nbformat
+
+from .release import BEGIN, END, HIDDEN_TAG, SOLUTION_TAG, TEST_TAG, ReleaseError
+
+#: Where the student copies live, relative to the book's root: the sources' relative links start there.
+STUDENT_FOLDER = "notebooks/exercises"
+SOLUTIONS_FOLDER = "notebooks/exercises/solutions"
+_DOC_ROLE = re.compile(r"\{doc\}`([^`<]*?)(?:<([^`>]+)>)?`")
+
+
+def _absolute_links(markdown: str) -> str:
+    """Rewrite relative ``{doc}`` targets (written for the student copy's folder) as absolute ones."""
+
+    def absolute(match: re.Match) -> str:
+        text, target = match.group(1), match.group(2)
+        path = target if target is not None else text
+        if path.startswith("/"):
+            return match.group(0)
+        resolved = "/" + posixpath.normpath(posixpath.join(STUDENT_FOLDER, path.strip()))
+        return f"{{doc}}`{text.strip()} <{resolved}>`" if target is not None else f"{{doc}}`{resolved}`"
+
+    return _DOC_ROLE.sub(absolute, markdown)
+
+
+def worked_solution(source: str) -> str:
+    """An answer cell's source with its solution markers removed and its solution kept."""
+    lines = []
+    for line in source.splitlines():
+        if BEGIN.match(line) or END.match(line):
+            continue
+        lines.append(line)
+    return "\n".join(lines).strip("\n")
+
+
+def _fence(code: str) -> str:
+    ticks = "```"
+    while ticks in code:
+        ticks += "`"
+    return f"{ticks}python\n{code}\n{ticks}"
+
+
+def solution_page(source_nb: nbformat.NotebookNode, exercise_id: str) -> str:
+    """The MyST text of the worked-solutions page of one exercise."""
+    markdown = [c for c in source_nb.cells if c.cell_type == "markdown"]
+    if not markdown or not markdown[0].source.startswith("# "):
+        raise ReleaseError(f"{exercise_id}: the source must open with a Markdown cell holding a '# ' title")
+    title = markdown[0].source.splitlines()[0][2:].strip()
+    title = re.sub(r"^Exercises:\s*", "", title)
+    parts = [
+        f"# Worked solutions: {title}",
+        "",
+        f"These are worked solutions to {{doc}}`/{STUDENT_FOLDER}/{exercise_id}`, for readers who study on their own. "
+        "Each solution is folded away: try the question first, then open it. The checks in the exercise "
+        "notebook tell you whether your own answer is right.",
+    ]
+    for cell in source_nb.cells:
+        tags = set(cell.metadata.get("tags", []))
+        if cell is markdown[0] or TEST_TAG in tags or HIDDEN_TAG in tags or "remove-cell" in tags:
+            continue
+        if cell.cell_type == "markdown":
+            parts += ["", _absolute_links(cell.source)]
+        elif cell.cell_type == "code" and SOLUTION_TAG in tags:
+            solution = _fence(worked_solution(cell.source))
+            parts += ["", ":::{admonition} Worked solution", ":class: dropdown", "", solution, ":::"]
+        elif cell.cell_type == "code" and cell.source.strip():
+            parts += ["", _fence(cell.source.strip("\n"))]
+    return "\n".join(parts) + "\n"
+
+
+def solution_pages(source_dir: Path, target_dir: Path) -> dict[Path, str]:
+    """The worked-solutions page of every source in ``source_dir``, by its path in ``target_dir``."""
+    pages = {}
+    for source in sorted(Path(source_dir).glob("*.ipynb")):
+        pages[Path(target_dir) / f"{source.stem}.md"] = solution_page(nbformat.read(source, as_version=4),
+                                                                     source.stem)
+    return pages
+
+
+def stale_pages(pages: dict[Path, str]) -> list[Path]:
+    """The pages on disk that differ from what their sources give now (or are missing)."""
+    return [path for path, text in pages.items() if not path.is_file() or path.read_text() != text]
