@@ -3,32 +3,48 @@
 A question is worth some points and is answered either by a value (a number or an array) or by a
 function the student writes. Its reference answer is computed by ``lectures_lib`` itself.
 
-Visible checks run in the student's notebook and behave in one of three ways:
+A check in the student's notebook reads the answer as the grader reads it and asks the same
+:func:`~.verdict.verdict` (see :mod:`.verdict`), on the visible cases. It prints one line and returns
+``None``:
 
 * the answer is still the placeholder (``...``, ``None``, or a function that raises
-  ``NotImplementedError``): print "not attempted yet" and return, so *Run All* goes on;
-* the answer passes: print "correct";
-* the answer is wrong: raise ``AssertionError`` with a message that says what is wrong
-  (for a function, the input and the output; for a value, how far off it is, not the answer).
+  ``NotImplementedError``): "Q1 (title): not attempted yet";
+* the answer passes: "Q1 (title): correct";
+* the answer is wrong: "Q1 (title): not yet: " and what is wrong (for a function, the visible input, the
+  output and the expected output; for a value, its type, shape, sign or how far off it is in coarse words,
+  never the answer), then the question's hint. Nothing is raised, so *Run All* goes on.
 
-``hidden_inputs`` draws fresh arguments for a function question, for checks the student does not
-see; the grader evaluates the student's function on them and compares with the reference outside
-the student's kernel.
+With the environment variable ``LECTURES_LIB_STRICT_CHECKS=1`` (``make test`` sets it for the notebooks), a
+wrong answer raises ``AssertionError`` instead, so a wrong solution in an instructor source fails the tests.
+
+``hidden_inputs`` draws fresh arguments for a function question. :meth:`Question.hidden_check` (in the
+instructor sources only) checks them too and always raises when the answer is wrong; the grader draws its
+own and compares outside the student's kernel.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from .verdict import CORRECT, WRONG, Verdict, describe, encode_args, read_answer, values_close, verdict
+from .verdict import NOT_ATTEMPTED as NOT_ATTEMPTED_STATUS
+
+__all__ = ["Exercise", "NOT_ATTEMPTED", "NotAttempted", "Question", "Verdict", "describe", "is_placeholder",
+           "make_checker", "strict_checks", "values_close", "verdict"]
+
+#: What a check prints for an answer still holding its placeholder (the verdict's status is "not attempted").
 NOT_ATTEMPTED = "not attempted yet"
+#: The environment variable that makes a wrong answer raise ``AssertionError`` in :meth:`Question.check`.
+STRICT_ENV = "LECTURES_LIB_STRICT_CHECKS"
 
 
 class NotAttempted(Exception):
-    """The answer is still the placeholder of the student copy."""
+    """The answer is still the placeholder of the student copy (kept for code that catches it)."""
 
 
 def is_placeholder(answer: Any) -> bool:
@@ -36,30 +52,9 @@ def is_placeholder(answer: Any) -> bool:
     return answer is Ellipsis or answer is None
 
 
-def values_close(got: Any, expected: Any, rtol: float, atol: float) -> bool:
-    try:
-        got_array = np.asarray(got, dtype=float)
-    except (TypeError, ValueError):
-        return False
-    expected_array = np.asarray(expected, dtype=float)
-    if got_array.shape != expected_array.shape:
-        return False
-    return bool(np.allclose(got_array, expected_array, rtol=rtol, atol=atol, equal_nan=False))
-
-
-def describe(value: Any) -> str:
-    if isinstance(value, np.ndarray):
-        return np.array2string(value, precision=6)
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    return repr(value)
-
-
-def _call(fn: Callable[..., Any], args: tuple) -> Any:
-    try:
-        return fn(*args)
-    except NotImplementedError as error:
-        raise NotAttempted from error
+def strict_checks() -> bool:
+    """True when checks must raise on a wrong answer (``LECTURES_LIB_STRICT_CHECKS=1``)."""
+    return os.environ.get(STRICT_ENV, "") == "1"
 
 
 @dataclass(frozen=True)
@@ -94,64 +89,54 @@ class Question:
         """The reference answer (for a function question: the reference output for ``args``)."""
         return self.reference(*args)
 
-    def failures(self, answer: Any, cases: Sequence[tuple] | None = None) -> list[str]:
-        """Why ``answer`` is wrong, one message per failed case; empty when it passes.
+    @property
+    def label(self) -> str:
+        return f"{self.qid.upper()} ({self.title})"
 
-        Raises :class:`NotAttempted` when the answer is still the placeholder.
-        """
-        if is_placeholder(answer):
-            raise NotAttempted
-        if self.kind == "value":
-            expected = self.expected()
-            if values_close(answer, expected, self.rtol, self.atol):
-                return []
-            message = f"{self.answer_name} = {describe(answer)} is not the expected value"
-            try:
-                ratio = float(np.asarray(answer, dtype=float).ravel()[0] / np.asarray(expected, dtype=float).ravel()[0])
-                message += f" (it is {ratio:.3g} times the right answer)"
-            except (TypeError, ValueError, IndexError, ZeroDivisionError, FloatingPointError):
-                pass
-            return [message + (f". Hint: {self.hint}" if self.hint else "")]
-        if not callable(answer):
-            return [f"{self.answer_name} must be a function, got {type(answer).__name__}"]
-        problems = []
-        for args in self.visible_cases if cases is None else cases:
-            got = _call(answer, args)
-            want = self.expected(*args)
-            if not values_close(got, want, self.rtol, self.atol):
-                shown = ", ".join(describe(a) for a in args)
-                problems.append(f"{self.answer_name}({shown}) returned {describe(got)}, expected {describe(want)}")
-        if problems and self.hint:
-            problems.append(f"Hint: {self.hint}")
-        return problems
+    def visible_cases_encoded(self) -> list[list]:
+        """The visible cases as the grader sends them to the kernel."""
+        return [encode_args(args) for args in self.visible_cases] if self.kind == "function" else []
+
+    def verdict(self, answer: Any, hidden_seed: int | None = None) -> Verdict:
+        """The verdict on a live ``answer``: read as the grader reads it, on the visible cases (and, with
+        ``hidden_seed``, on hidden inputs drawn with it), then judged by :func:`~.verdict.verdict`."""
+        cases = self.visible_cases_encoded()
+        n_visible = len(cases)
+        if hidden_seed is not None and self.kind == "function" and self.hidden_inputs is not None:
+            cases += [encode_args(args) for args in self.hidden_inputs(np.random.default_rng(hidden_seed))]
+        return verdict(self, read_answer(answer, self.kind, cases), cases, n_visible)
+
+    def message(self, result: Verdict) -> str:
+        """The line a check prints for ``result``."""
+        if result.status == CORRECT:
+            return f"{self.label}: correct"
+        if result.status == NOT_ATTEMPTED_STATUS:
+            return f"{self.label}: {NOT_ATTEMPTED}"
+        if result.status == WRONG:
+            hint = f". Hint: {self.hint}" if self.hint else ""
+            return f"{self.label}: not yet: " + "; ".join(result.messages) + hint
+        return f"{self.label}: " + "; ".join(result.messages)
 
     # -- in the notebook -------------------------------------------------------------------------
-    def check(self, answer: Any) -> str:
-        """The visible check: print and return the status, or raise ``AssertionError`` when wrong."""
-        label = f"{self.qid.upper()} ({self.title})"
-        try:
-            problems = self.failures(answer)
-        except NotAttempted:
-            status = f"{label}: {NOT_ATTEMPTED}"
-            print(status)
-            return NOT_ATTEMPTED
-        if problems:
-            raise AssertionError(f"{label}: " + "; ".join(problems))
-        print(f"{label}: correct")
-        return "correct"
+    def check(self, answer: Any) -> None:
+        """The visible check: print one line saying whether ``answer`` is correct, and why not.
 
-    def hidden_check(self, answer: Any, seed: int = 0) -> str:
-        """Check a function answer on inputs drawn with ``seed`` (a value answer: same as :meth:`check`)."""
-        if self.kind == "value" or self.hidden_inputs is None:
-            return self.check(answer)
-        cases = self.hidden_inputs(np.random.default_rng(seed))
-        try:
-            problems = self.failures(answer, cases)
-        except NotAttempted:
-            return NOT_ATTEMPTED
-        if problems:
-            raise AssertionError(f"{self.qid.upper()}: fails on inputs not shown in the notebook")
-        return "correct"
+        With ``LECTURES_LIB_STRICT_CHECKS=1`` a wrong answer raises ``AssertionError`` instead.
+        """
+        result = self.verdict(answer)
+        text = self.message(result)
+        if result.status == WRONG and strict_checks():
+            raise AssertionError(text)
+        print(text)
+
+    def hidden_check(self, answer: Any, seed: int = 0) -> None:
+        """Check an answer on the visible cases and on inputs drawn with ``seed`` (in the instructor sources
+        only); a wrong answer always raises ``AssertionError``, whose message shows no hidden input."""
+        result = self.verdict(answer, hidden_seed=seed)
+        text = self.message(result)
+        if result.status == WRONG:
+            raise AssertionError(text)
+        print(text + (", also on inputs not shown" if result.status == CORRECT and self.kind == "function" else ""))
 
 
 @dataclass(frozen=True)
@@ -173,15 +158,15 @@ class Exercise:
         return sum(q.points for q in self.questions)
 
 
-def make_checker(exercise: Exercise) -> tuple[Callable[[str, Any], str], Callable[..., str]]:
+def make_checker(exercise: Exercise) -> tuple[Callable[[str, Any], None], Callable[..., None]]:
     """The ``check(qid, answer)`` and ``hidden_check(qid, answer, seed=0)`` functions of an exercise module."""
 
-    def check(qid: str, answer: Any) -> str:
-        """Run the visible check of question ``qid`` on ``answer``."""
-        return exercise[qid].check(answer)
+    def check(qid: str, answer: Any) -> None:
+        """Run the visible check of question ``qid`` on ``answer``: prints one line, returns None."""
+        exercise[qid].check(answer)
 
-    def hidden_check(qid: str, answer: Any, seed: int = 0) -> str:
-        """Run question ``qid``'s check on inputs the notebook does not show."""
-        return exercise[qid].hidden_check(answer, seed)
+    def hidden_check(qid: str, answer: Any, seed: int = 0) -> None:
+        """Run question ``qid``'s check also on inputs the notebook does not show; raises when wrong."""
+        exercise[qid].hidden_check(answer, seed)
 
     return check, hidden_check

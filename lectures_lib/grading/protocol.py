@@ -9,77 +9,37 @@ A missing or malformed line while the kernel is alive means the protocol was tam
 
 from __future__ import annotations
 
+import inspect
 import json
+import textwrap
 from typing import Any
 
 import numpy as np
 
+from ..exercises.verdict import decode_args, encode_args, read_answer
+
+__all__ = ["decode_args", "decode_value", "encode_args", "extraction_code", "parse_record"]
+
 # Code run in the student's kernel. It uses only local names bound at call time, so the student's
-# globals matter only through the answer being read.
+# globals matter only through the answer being read. The answer is read by the source of
+# ``lectures_lib.exercises.verdict.read_answer``, the code a notebook's check runs on the live answer.
 _EXTRACT = r'''
 def __grader_extract(__nonce, __kind, __name, __cases):
     import json as __json
-    import numpy as __np
 
-    def __encode(value):
-        if value is Ellipsis or value is None:
-            return {"placeholder": True}
-        try:
-            array = __np.asarray(value, dtype=float)
-        except Exception:
-            return {"unreadable": type(value).__name__}
-        return {"shape": list(array.shape), "data": array.ravel().tolist()}
-
-    def __decode(arg):
-        if isinstance(arg, dict) and "ndarray" in arg:
-            return __np.asarray(arg["ndarray"], dtype=float)
-        return arg
+{read_answer}
 
     namespace = globals()
     if __name not in namespace:
-        record = {"missing": True}
-    elif __kind == "value":
-        record = __encode(namespace[__name])
+        record = {{"missing": True}}
     else:
-        function = namespace[__name]
-        if function is Ellipsis or function is None:
-            record = {"placeholder": True}
-        elif not callable(function):
-            record = {"not_callable": type(function).__name__}
-        else:
-            outputs = []
-            for case in __cases:
-                try:
-                    outputs.append(__encode(function(*[__decode(a) for a in case])))
-                except NotImplementedError:
-                    outputs.append({"not_attempted": True})
-                except Exception as error:
-                    outputs.append({"error": f"{type(error).__name__}: {str(error)[:200]}"})
-            record = {"outputs": outputs}
+        record = read_answer(namespace[__name], __kind, __cases)
     print(__nonce + __json.dumps(record))
 
 
-__grader_extract({nonce!r}, {kind!r}, {name!r}, __import__("json").loads({cases!r}))
+__grader_extract({{nonce!r}}, {{kind!r}}, {{name!r}}, __import__("json").loads({{cases!r}}))
 del __grader_extract
-'''
-
-
-def encode_args(args: tuple) -> list:
-    """Arguments of one function case as JSON (arrays become ``{"ndarray": [...]}``)."""
-    encoded = []
-    for arg in args:
-        if isinstance(arg, np.ndarray):
-            encoded.append({"ndarray": arg.tolist()})
-        elif isinstance(arg, (np.integer, int)) and not isinstance(arg, bool):
-            encoded.append(int(arg))
-        else:
-            encoded.append(float(arg))
-    return encoded
-
-
-def decode_args(encoded: list) -> tuple:
-    """The inverse of :func:`encode_args`, in the grader's process."""
-    return tuple(np.asarray(a["ndarray"], dtype=float) if isinstance(a, dict) else a for a in encoded)
+'''.format(read_answer=textwrap.indent(inspect.getsource(read_answer), "    "))
 
 
 def extraction_code(nonce: str, kind: str, name: str, cases: list[list]) -> str:

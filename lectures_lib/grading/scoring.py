@@ -8,10 +8,12 @@ The records read back from a student's kernel are hostile input. :func:`validate
 the shapes below and returns a clean copy, or ``None``; anything else is "the answer could not be read
 back" (0 points, not graded). :func:`score_question` never raises, whatever the record holds.
 
-Feedback is written in the grader's own words from a fixed vocabulary: "returned a str, expected a
-number", "raised ValueError", "is not defined", "is not a function". A type or exception name from the
-kernel is shown only when it is a plain identifier of at most 40 characters; an exception's message
-never is.
+The verdict itself (correct, wrong, not attempted, not graded, and the feedback lines) is
+:func:`lectures_lib.exercises.verdict.verdict`, the function the notebook's check calls on the same record
+for the visible cases, so a check and the gradebook cannot disagree on them. Feedback is written in fixed
+words: "returned a str, expected a number", "raised ValueError", "is not defined", "is not a function",
+"off by more than a factor of 10". A type or exception name from the kernel is shown only when it is a
+plain identifier of at most 40 characters; an exception's message never is.
 
 Records (JSON objects), by question kind:
 
@@ -27,22 +29,16 @@ Records (JSON objects), by question kind:
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
-from ..exercises.core import Exercise, Question, describe, values_close
-from .protocol import decode_args
+from ..exercises.core import Exercise, Question
+from ..exercises.verdict import line, plain_name, verdict
 
 #: Largest array read back from a kernel, in elements, and its largest number of dimensions.
 MAX_ELEMENTS = 1_000_000
 MAX_NDIM = 8
-#: Longest feedback line, in characters.
-MAX_LINE = 300
 NOT_READ_BACK = "the answer could not be read back"
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}")
 _FLAGS = ("missing", "placeholder", "timeout", "memory")
 
 
@@ -53,11 +49,6 @@ class QuestionScore:
     max_points: int
     verdict: str  # correct, wrong, not attempted, not graded
     feedback: tuple[str, ...] = ()
-
-
-def plain_name(name: Any) -> str | None:
-    """``name`` if it is a plain identifier of at most 40 ASCII characters, else None."""
-    return name if isinstance(name, str) and _IDENTIFIER.fullmatch(name) else None
 
 
 def _number(x: Any) -> bool:
@@ -135,50 +126,6 @@ def validate_record(record: Any, kind: str, n_cases: int) -> dict[str, Any] | No
         return None
 
 
-def _array(record: dict[str, Any]) -> np.ndarray | None:
-    if "data" not in record:
-        return None
-    return np.asarray(record["data"], dtype=float).reshape(record["shape"])
-
-
-def _shown_value(record: dict[str, Any]) -> str:
-    value = _array(record)
-    if value is None:
-        return "nothing"
-    return describe(value.item() if value.ndim == 0 else value)
-
-
-def _show(output: dict[str, Any]) -> str:
-    """What a function did on one case, in the grader's words (``output`` is validated)."""
-    if "error" in output:
-        return f"raised {output['error']}" if output["error"] else "raised an exception"
-    if "unreadable" in output:
-        name = output["unreadable"]
-        return f"returned a {name}, expected a number" if name else "returned a value that is not a number"
-    if "placeholder" in output:
-        return "returned None"
-    return "returned " + _shown_value(output)
-
-
-def _line(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= MAX_LINE else text[: MAX_LINE - 1] + "…"
-
-
-def _unanswered(record: dict[str, Any] | None, name: str) -> str | None:
-    if record is None:
-        return "not graded: the notebook stopped before this answer could be read"
-    if record.get("timeout"):
-        return "not graded: reading this answer took longer than the time limit"
-    if record.get("memory"):
-        return "not graded: reading this answer ran out of memory"
-    if record.get("missing"):
-        return f"not attempted: {name} is not defined"
-    if record.get("placeholder"):
-        return "not attempted"
-    return None
-
-
 def _not_read(question: Question) -> QuestionScore:
     return QuestionScore(question.qid, 0, question.points, "not graded", (NOT_READ_BACK,))
 
@@ -197,60 +144,17 @@ def score_question(
 
 
 def _score(question: Question, raw: Any, cases: list[list], n_visible: int) -> QuestionScore:
-    name = question.answer_name
     record = None if raw is None else validate_record(raw, question.kind, len(cases))
     if raw is not None and record is None:
         return _not_read(question)
-    reason = _unanswered(record, name)
-    if reason is not None:
-        verdict = "not attempted" if reason.startswith("not attempted") else "not graded"
-        return QuestionScore(question.qid, 0, question.points, verdict, (reason,))
-    assert record is not None
-    if question.kind == "value":
-        value = _array(record)
-        if value is not None and values_close(value, question.expected(), question.rtol, question.atol):
-            return QuestionScore(question.qid, question.points, question.points, "correct")
-        if value is None:
-            type_name = record.get("unreadable")
-            shown = f"{name} is a {type_name}, expected a number" if type_name else f"{name} is a value that is not " \
-                "a number"
-        else:
-            shown = f"{name} is {_shown_value(record)}: not the expected value"
-        return QuestionScore(question.qid, 0, question.points, "wrong", (_line(shown),))
-    if "not_callable" in record:
-        what = f" (its type is {record['not_callable']})" if record["not_callable"] else ""
-        return QuestionScore(question.qid, 0, question.points, "wrong", (f"{name} is not a function{what}",))
-    outputs = record["outputs"]
-    if not cases:
-        return _not_read(question)
-    if all(o.get("not_attempted") for o in outputs):
-        return QuestionScore(question.qid, 0, question.points, "not attempted", ("not attempted",))
-    feedback = []
-    hidden_failures = 0
-    for index, (encoded, output) in enumerate(zip(cases, outputs, strict=True)):
-        args = decode_args(encoded)
-        value = _array(output)
-        if value is not None and values_close(value, question.expected(*args), question.rtol, question.atol):
-            continue
-        if index < n_visible:
-            shown = ", ".join(describe(a) for a in args)
-            expected = describe(question.expected(*args))
-            if "unreadable" in output:  # "returned a str, expected a number"
-                feedback.append(_line(f"{name}({shown}) {_show(output)}"))
-            else:
-                feedback.append(_line(f"{name}({shown}) {_show(output)}, expected {expected}"))
-        else:
-            hidden_failures += 1
-    if hidden_failures:
-        feedback.append(f"fails on {hidden_failures} of {len(cases) - n_visible} checks with inputs not shown")
-    if feedback:
-        return QuestionScore(question.qid, 0, question.points, "wrong", tuple(feedback))
-    return QuestionScore(question.qid, question.points, question.points, "correct")
+    result = verdict(question, record, cases, n_visible)
+    points = question.points if result.status == "correct" else 0
+    return QuestionScore(question.qid, points, question.points, result.status, result.messages)
 
 
 def unanswerable_score(question: Question, reason: str) -> QuestionScore:
     """0 points for a question whose answer cell could not be graded (``Submission.unanswerable``)."""
-    return QuestionScore(question.qid, 0, question.points, "not graded", (_line(str(reason)),))
+    return QuestionScore(question.qid, 0, question.points, "not graded", (line(str(reason)),))
 
 
 def score_exercise(exercise: Exercise, records: dict[str, Any], plan: dict[str, dict],
