@@ -117,7 +117,7 @@ bubblewrap:
 # finds no test at all (status 5), so an empty selection fails too.
 test: chromium bubblewrap venv vendor lint
 	CHROMIUM="$(FIND_CHROMIUM)" $(BIN)/python -m pytest tests -n 2 --dist loadfile -q
-	$(BIN)/python -m pytest notebooks $(PYTEST_NB) -q
+	LECTURES_LIB_STRICT_CHECKS=1 $(BIN)/python -m pytest notebooks $(PYTEST_NB) -q
 
 lint: venv
 	$(BIN)/ruff check lectures_lib tests benchmarks book/_ext notebooks
