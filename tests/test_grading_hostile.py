@@ -738,7 +738,9 @@ def package_files() -> dict[Path, bytes]:
 
 
 def ignored_temp(name: str) -> bool:
-    return name.startswith(("pytest-of-", "bash_"))
+    """Entries the grading cannot have made: only the grader's own prefix and tempfile's default one count, so
+    files that other programs on a busy machine write to the temp folder meanwhile do not fail the test."""
+    return not name.startswith(("lectures-grading-", "tmp", "grade-", "grading-"))
 
 
 def files_named(token: str, folders: list[Path], depth: int = 4) -> list[str]:
