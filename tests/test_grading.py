@@ -12,7 +12,6 @@ import secrets
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import NamedTuple
@@ -164,22 +163,8 @@ class Watch(NamedTuple):
 def watching():
     """Mark every process started inside the block, and record the marked processes seen meanwhile."""
     watch = Watch(f"{os.getpid()}-{secrets.token_hex(8)}", {})
-    stop = threading.Event()
-
-    def sample():
-        while not stop.is_set():
-            watch.seen.update(watch.alive())
-            stop.wait(0.5)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(RUN_MARKER, watch.token)
-        sampler.start()
-        try:
-            yield watch
-        finally:
-            stop.set()
-            sampler.join()
+    with support.marked_and_sampled(RUN_MARKER, watch.token, lambda: watch.seen.update(watch.alive())):
+        yield watch
 
 
 class Graded(NamedTuple):

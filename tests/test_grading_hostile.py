@@ -689,23 +689,13 @@ class Watch(NamedTuple):
 @contextlib.contextmanager
 def watching(token: str):
     watch = Watch(token, {}, set())
-    stop = threading.Event()
 
     def sample():
-        while not stop.is_set():
-            watch.seen.update(watch.alive())
-            watch.sample_cgroups()
-            stop.wait(0.3)
+        watch.seen.update(watch.alive())
+        watch.sample_cgroups()
 
-    sampler = threading.Thread(target=sample, daemon=True)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(TAG, token)
-        sampler.start()
-        try:
-            yield watch
-        finally:
-            stop.set()
-            sampler.join()
+    with support.marked_and_sampled(TAG, token, sample, period=0.3):
+        yield watch
 
 
 class Listener:
