@@ -77,6 +77,16 @@ def inside():
         f"    open({str(PACKAGE / '__init__.py')!r}, 'a'); seen['writable'] = True\n"
         "except OSError:\n"
         "    seen['writable'] = False\n"
+        "seen['shadow'] = os.path.exists('/etc/shadow')\n"
+        "seen['run'] = os.listdir('/run') if os.path.isdir('/run') else []\n"
+        "seen['var'] = os.listdir('/var') if os.path.isdir('/var') else []\n"
+        "try:\n"
+        "    with open('/dev/shm/big', 'wb') as handle:\n"
+        "        for _ in range(40):\n"
+        "            handle.write(b'x' * 4 * 1024**2)\n"
+        "    seen['shm_160mb'] = True\n"
+        "except OSError:\n"
+        "    seen['shm_160mb'] = False\n"
         "print(json.dumps(seen))\n"
     )
     job = {"cells": [{"role": "extract:probe", "source": probe}], "cell_timeout": 30,
@@ -94,5 +104,8 @@ def test_inside_the_sandbox(inside):
     assert inside["checkout"] in (None, ["lectures_lib", ".venv"], [".venv", "lectures_lib"])
     assert inside["network"] is False and inside["writable"] is False
     assert inside["home"].startswith("/tmp/")
+    assert inside["shadow"] is False                 # no password hashes: /etc is cut down to what Python needs
+    assert inside["run"] == [] and inside["var"] == []  # no daemon sockets, no /var
+    assert inside["shm_160mb"] is False              # /dev/shm is small and in memory
     assert "LECTURES_LIB_GRADING_TAG" not in inside["env"] or os.environ.get("LECTURES_LIB_GRADING_TAG")
     assert not {"PATH", "HOME"} - set(inside["env"]) and "SSH_AUTH_SOCK" not in inside["env"]

@@ -4,12 +4,14 @@ The sandbox (``bwrap``, Debian package ``bubblewrap``) gives each submission
 
 * its own PID, network, IPC and user namespaces: no network, no view of other processes, and every
   process the student starts dies when the sandbox is killed;
-* a read-only view of the machine in which the grader's private folders are replaced by empty ones:
-  the grader's home, the checkout (except the Python environment and ``lectures_lib`` without its
-  ``grading`` package), the instructor sources, the submissions, the output folder and the folder
-  where other sandboxes work;
-* a private ``/tmp`` of at most :data:`TMP_BYTES` in memory, which vanishes with the sandbox (so does
-  whatever the student wrote there);
+* a read-only view of the system folders only (``/usr``, ``/etc`` cut down to :data:`ETC_KEPT`, ...):
+  every other top-level folder, the grader's home, the checkout, the instructor sources, the
+  submissions and the output folder are replaced by empty ones, and then the Python environment and
+  ``lectures_lib`` (without its ``grading`` package) are shown again. The sandbox runs as root mapped to
+  an unprivileged user, so it must not see files that only root may read: hence the cut-down ``/etc``
+  (no password hashes or keys) and no ``/run`` (no daemon's socket);
+* a private ``/tmp`` of at most :data:`TMP_BYTES` and a ``/dev/shm`` of at most :data:`SHM_BYTES`, in
+  memory, which vanish with the sandbox (so does whatever the student wrote there);
 * limits: a maximum file size, an address-space limit on the kernel, a maximum number of processes
   (a pids cgroup, when the machine lets the grader make one) and a wall-clock limit.
 
@@ -52,6 +54,18 @@ MAX_LINE_BYTES = 1024**2
 BWRAP = "bwrap"
 PIDS_CGROUP_ROOTS = (Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup"))
 SANDBOX_HOME = "/tmp/home"
+#: Top-level folders of the machine a sandbox keeps (read-only); every other one (homes, /root, /run with its
+#: sockets, /var, /srv, /opt, /mnt, anything site-specific) is replaced by an empty folder, and every
+#: top-level file by an empty file. The Python environment is shown again wherever it lives.
+SYSTEM_FOLDERS = frozenset({"usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32", "etc", "dev", "proc", "sys",
+                            "tmp"})
+#: The only entries of /etc a sandbox sees: what the dynamic loader, Python, Jupyter and matplotlib read.
+#: Password hashes, keys and the rest of /etc are not there.
+ETC_KEPT = ("passwd", "group", "nsswitch.conf", "host.conf", "hosts", "ld.so.cache", "ld.so.conf", "ld.so.conf.d",
+            "localtime", "timezone", "alternatives", "fonts", "mime.types", "os-release", "debian_version",
+            "matplotlibrc", "ssl")
+#: Size of the sandbox's /dev/shm, in memory like /tmp.
+SHM_BYTES = 64 * 1024**2
 
 
 class SandboxUnavailable(RuntimeError):
@@ -88,6 +102,7 @@ class Layout:
     hidden: tuple[Path, ...]
     shown: tuple[Path, ...]
     hidden_inside: tuple[Path, ...]
+    hidden_files: tuple[Path, ...] = ()
 
 
 def _is_within(path: Path, parent: Path) -> bool:
@@ -102,6 +117,14 @@ def layout(private: list[Path]) -> Layout:
     shown |= {Path(p).resolve() for p in sys.path if p and Path(p).is_dir() and "site-packages" in p}
     hidden = {Path(p).resolve() for p in private if Path(p).exists()}
     hidden.add(Path.home().resolve())
+    hidden_files = []
+    for entry in sorted(Path("/").iterdir()):
+        if entry.name in SYSTEM_FOLDERS or entry.is_symlink():
+            continue
+        if entry.is_dir():
+            hidden.add(entry)
+        elif entry.is_file():
+            hidden_files.append(entry)
     if (package.parent / "pyproject.toml").is_file():  # an editable install: the checkout itself
         hidden.add(package.parent)
     hidden = {h for h in hidden if h != Path("/") and h not in shown}
@@ -109,16 +132,22 @@ def layout(private: list[Path]) -> Layout:
     inside = {h for h in hidden if any(_is_within(h, s) for s in shown)} | {package / "grading"}
     shown = {s for s in shown if any(_is_within(s, h) for h in hidden)}
     return Layout(tuple(sorted(hidden, key=lambda p: len(p.parts))), tuple(sorted(shown, key=lambda p: len(p.parts))),
-                  tuple(sorted(inside, key=lambda p: len(p.parts))))
+                  tuple(sorted(inside, key=lambda p: len(p.parts))), tuple(hidden_files))
 
 
 def bwrap_command(command: list[str], private: list[Path]) -> list[str]:
     """The full ``bwrap`` command line that runs ``command`` in a sandbox hiding ``private``."""
     plan = layout(private)
     # the private /tmp first, so that a checkout or environment under /tmp can still be shown on top of it
-    args = [*_bwrap_base(), "--size", str(TMP_BYTES), "--tmpfs", "/tmp"]
+    args = [*_bwrap_base(), "--size", str(TMP_BYTES), "--tmpfs", "/tmp", "--size", str(SHM_BYTES),
+            "--tmpfs", "/dev/shm", "--tmpfs", "/etc"]
+    for name in ETC_KEPT:
+        if os.path.lexists(f"/etc/{name}"):
+            args += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
     for path in plan.hidden:
         args += ["--tmpfs", str(path)]
+    for path in plan.hidden_files:
+        args += ["--ro-bind", "/dev/null", str(path)]
     for path in plan.shown:
         args += ["--ro-bind", str(path), str(path)]
     for path in plan.hidden_inside:
