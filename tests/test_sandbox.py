@@ -78,6 +78,11 @@ def inside():
         "except OSError:\n"
         "    seen['writable'] = False\n"
         "seen['shadow'] = os.path.exists('/etc/shadow')\n"
+        "try:\n"  # a harmless kernel setting: if this write worked, core_pattern or modprobe would be writable too
+        "    open('/proc/sys/vm/drop_caches', 'w').write('1')\n"
+        "    seen['sysctl_writable'] = True\n"
+        "except OSError:\n"
+        "    seen['sysctl_writable'] = False\n"
         "seen['run'] = os.listdir('/run') if os.path.isdir('/run') else []\n"
         "seen['var'] = os.listdir('/var') if os.path.isdir('/var') else []\n"
         "try:\n"
@@ -104,6 +109,7 @@ def test_inside_the_sandbox(inside):
     assert inside["checkout"] in (None, ["lectures_lib", ".venv"], [".venv", "lectures_lib"])
     assert inside["network"] is False and inside["writable"] is False
     assert inside["home"].startswith("/tmp/")
+    assert inside["sysctl_writable"] is False        # /proc/sys is read-only: no host kernel setting can change
     assert inside["shadow"] is False                 # no password hashes: /etc is cut down to what Python needs
     assert inside["run"] == [] and inside["var"] == []  # no daemon sockets, no /var
     assert inside["shm_160mb"] is False              # /dev/shm is small and in memory

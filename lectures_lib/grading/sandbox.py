@@ -64,6 +64,8 @@ SYSTEM_FOLDERS = frozenset({"usr", "bin", "sbin", "lib", "lib32", "lib64", "libx
 ETC_KEPT = ("passwd", "group", "nsswitch.conf", "host.conf", "hosts", "ld.so.cache", "ld.so.conf", "ld.so.conf.d",
             "localtime", "timezone", "alternatives", "fonts", "mime.types", "os-release", "debian_version",
             "matplotlibrc", "ssl")
+#: Parts of /proc that a process owning root's files could write to: mounted read-only in the sandbox.
+PROC_COVERED = ("sys", "sysrq-trigger", "irq", "bus")
 #: Size of the sandbox's /dev/shm, in memory like /tmp.
 SHM_BYTES = 64 * 1024**2
 
@@ -75,9 +77,14 @@ class SandboxUnavailable(RuntimeError):
 def _bwrap_base() -> list[str]:
     # --as-pid-1: the worker itself is PID 1, so no other process in the sandbox holds the report pipe (bwrap's
     # own init would, and a kernel could open it through /proc/1/fd); an init cannot be killed from inside.
+    # The sandbox's user is root mapped to an unprivileged one: it owns what root owns, so the kernel
+    # settings under /proc/sys (core_pattern, modprobe, ...) would be writable from inside. They are
+    # covered read-only, as are the other writable corners of /proc.
+    covered = [arg for name in PROC_COVERED if os.path.exists(f"/proc/{name}")
+               for arg in ("--ro-bind", f"/proc/{name}", f"/proc/{name}")]
     return [BWRAP, "--unshare-all", "--unshare-user", "--uid", "65534", "--gid", "65534", "--cap-drop", "ALL",
             "--die-with-parent", "--new-session", "--as-pid-1", "--ro-bind", "/", "/", "--dev", "/dev",
-            "--proc", "/proc"]
+            "--proc", "/proc", *covered]
 
 
 def sandbox_problem() -> str | None:
