@@ -78,6 +78,8 @@ def inside():
         "except OSError:\n"
         "    seen['writable'] = False\n"
         "seen['shadow'] = os.path.exists('/etc/shadow')\n"
+        "seen['rw_mounts'] = sorted(line.split()[4] for line in open('/proc/self/mountinfo')\n"
+        "                          if line.split()[5].split(',')[0] == 'rw')\n"
         "try:\n"  # a harmless kernel setting: if this write worked, core_pattern or modprobe would be writable too
         "    open('/proc/sys/vm/drop_caches', 'w').write('1')\n"
         "    seen['sysctl_writable'] = True\n"
@@ -110,6 +112,9 @@ def test_inside_the_sandbox(inside):
     assert inside["network"] is False and inside["writable"] is False
     assert inside["home"].startswith("/tmp/")
     assert inside["sysctl_writable"] is False        # /proc/sys is read-only: no host kernel setting can change
+    # writable: only the private in-memory /tmp and /dev/shm (bounded), /proc of its own processes, and devices
+    assert set(inside["rw_mounts"]) <= {"/tmp", "/dev/shm", "/proc", "/dev/pts", "/dev/null", "/dev/zero", "/dev/full",
+                                       "/dev/random", "/dev/urandom", "/dev/tty"}, inside["rw_mounts"]
     assert inside["shadow"] is False                 # no password hashes: /etc is cut down to what Python needs
     assert inside["run"] == [] and inside["var"] == []  # no daemon sockets, no /var
     assert inside["shm_160mb"] is False              # /dev/shm is small and in memory

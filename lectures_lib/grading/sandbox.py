@@ -159,6 +159,10 @@ def bwrap_command(command: list[str], private: list[Path]) -> list[str]:
         args += ["--ro-bind", str(path), str(path)]
     for path in plan.hidden_inside:
         args += ["--tmpfs", str(path)]
+    # the empty folders that hide things are made read-only once everything shown inside them is in place,
+    # so that nothing can be written there (they are in memory and, unlike /tmp, have no size limit)
+    for path in ("/dev", "/etc", *map(str, plan.hidden), *map(str, plan.hidden_inside)):
+        args += ["--remount-ro", path]
     args += ["--dir", SANDBOX_HOME, "--chdir", SANDBOX_HOME, "--clearenv"]
     for name, value in environment(SANDBOX_HOME).items():
         args += ["--setenv", name, value]
