@@ -29,7 +29,8 @@ def test_layout_hides_the_grader_and_shows_the_environment(tmp_path):
 
 def test_the_command_isolates_and_clears_the_environment(tmp_path):
     command = sandbox.bwrap_command(["python", "-c", "pass"], [tmp_path])
-    for flag in ("--unshare-all", "--unshare-user", "--die-with-parent", "--clearenv", "--new-session"):
+    for flag in ("--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--clearenv",
+                 "--new-session", "--as-pid-1"):
         assert flag in command
     assert command[command.index("--cap-drop") + 1] == "ALL"
     assert command[-4:] == ["--", "python", "-c", "pass"]

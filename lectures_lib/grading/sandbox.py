@@ -82,7 +82,9 @@ def _bwrap_base() -> list[str]:
     # covered read-only, as are the other writable corners of /proc.
     covered = [arg for name in PROC_COVERED if os.path.exists(f"/proc/{name}")
                for arg in ("--ro-bind", f"/proc/{name}", f"/proc/{name}")]
-    return [BWRAP, "--unshare-all", "--unshare-user", "--uid", "65534", "--gid", "65534", "--cap-drop", "ALL",
+    # --disable-userns: no namespace of its own inside, so no capabilities there either.
+    return [BWRAP, "--unshare-all", "--unshare-user", "--disable-userns", "--uid", "65534", "--gid", "65534",
+            "--cap-drop", "ALL",
             "--die-with-parent", "--new-session", "--as-pid-1", "--ro-bind", "/", "/", "--dev", "/dev",
             "--proc", "/proc", *covered]
 
