@@ -629,3 +629,51 @@ def test_value_and_function_wording():
     assert score_question(Q1, {"not_callable": "int"}, Q1_CASES, N).feedback == (
         "training_flops is not a function (its type is int)",)
     assert score_question(Q1, {"not_callable": "<evil>"}, Q1_CASES, N).feedback == ("training_flops is not a function",)
+
+
+# -- found by an independent red-team run -------------------------------------------------------------------
+REACHES_THE_REFERENCE = [
+    'def training_flops(n, d):\n    return ex.check.__closure__[0].cell_contents["q1"].expected(n, d)',
+    'm = ex\ncompute_factor_to_halve_loss = m.EXERCISE["q3"].expected()',
+    'e = ex.dataset.__globals__["EXERCISE"]',
+    'import sys as s\nm = s.modules["lectures_lib.exercises.ex00_power_laws"]',
+    '_x = !true\nfrom lectures_lib.exercises.ex00_power_laws import EXERCISE as E',
+]
+
+
+@pytest.mark.parametrize("code", REACHES_THE_REFERENCE)
+def test_renamed_and_introspective_routes_to_the_reference_are_flagged(tmp_path, code):
+    flags = _read(tmp_path, _notebook(q1=code)).flags
+    assert flags and all("please review" in flag for flag in flags), flags
+
+
+def test_a_notebook_with_millions_of_cells_is_refused_before_they_are_read(tmp_path):
+    path = tmp_path / "cells.ipynb"
+    path.write_text('{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [' + ",".join(["0"] * 100_000)
+                    + "]}")
+    with pytest.raises(InvalidSubmission, match="cells"):
+        read_submission(path, SOURCES)
+
+
+def test_links_and_strikethrough_in_student_text_are_neutralised():
+    from lectures_lib.grading.identity import markdown_text
+
+    text = markdown_text("https://evil.example/login www.evil.example ~~x~~")
+    assert "://" not in text and "www." not in text and "~~" not in text
+
+
+def test_feedback_items_are_set_as_code():
+    record = _record("ada", scores=(QuestionScore("q1", 0, 2, "wrong", ("training_flops raised __BOLD__",)),))
+    text = feedback_markdown(record, {"q1": "t"})
+    assert "- `training_flops raised __BOLD__`" in text
+
+
+def test_with_a_roster_the_file_name_decides_and_a_conflicting_student_field_is_flagged(tmp_path):
+    roster_path = tmp_path / "roster.csv"
+    roster_path.write_text("student_id,name\nalice,Alice\nmallory,Mallory\n")
+    roster = load_roster(roster_path)
+    nb = _notebook()
+    nb["metadata"]["lectures_lib"]["student"] = "alice"  # a classmate's notebook claiming to be Alice's
+    submission = _read(tmp_path, nb, name="mallory.ipynb", roster=roster)
+    assert submission.student == "mallory"
+    assert any("mallory" in flag and "alice" in flag for flag in submission.flags), submission.flags

@@ -327,8 +327,9 @@ def csv_cell(value: object) -> object:
 
 
 def _feedback_line(text: str) -> str:
-    """A line of the grader's own feedback: one line, no control characters, bounded."""
-    return clean_text(text, 600)
+    """A line of the grader's own feedback: one line, no control characters, bounded, and set as code, so that
+    the parts a student controls (a type or exception name, a returned value) cannot become markup or links."""
+    return "`" + clean_text(text, 600).replace("`", "'") + "`"
 
 
 def feedback_markdown(record: GradeRecord, titles: dict[str, str]) -> str:

@@ -36,7 +36,9 @@ NOT_ON_ROSTER = "not on the roster"
 
 # control characters and the bidirectional overrides that can make displayed text lie about itself
 _INVISIBLE = re.compile("[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_MARKDOWN = re.compile(r"([\\`*_\[\]()#<>|])")
+_MARKDOWN = re.compile(r"([\\`*_\[\]()#<>|~!])")
+#: What a Markdown renderer would turn into a link on its own: a scheme's "://" and a leading "www.".
+_AUTOLINK = re.compile(r"(?i)(://|\bwww\.)")
 
 
 def escape_text(text: str) -> str:
@@ -100,7 +102,8 @@ def display_name(identity: str) -> str:
 
 def markdown_text(text: object, limit: int = DISPLAY_CHARS) -> str:
     """Student-controlled text for a Markdown line: :func:`clean_text`, then markup escaped."""
-    return _MARKDOWN.sub(r"\\\1", clean_text(text, limit))
+    escaped = _MARKDOWN.sub(r"\\\1", clean_text(text, limit))
+    return _AUTOLINK.sub(lambda m: m.group(0).replace("/", "\\/").replace(".", "\\."), escaped)
 
 
 def slug(text: str, max_bytes: int = 60) -> str:
@@ -146,32 +149,45 @@ class Roster:
                     raise ValueError(f"the roster has the email {clean_text(entry.email)!r} twice")
                 self._by_email[email] = entry
 
+    def _lookup(self, value: str) -> str | None:
+        return self._how(value)[0]
+
+    def _how(self, value: str) -> tuple[str | None, str]:
+        if value in self._by_id:
+            return value, "is the student_id"
+        entry = self._by_email.get(value.casefold())
+        return (None, "") if entry is None else (entry.student_id, f"is the email of {entry.student_id}")
+
     def match(self, student_field: str | None, file_name: str) -> tuple[str | None, str]:
         """The ``student_id`` a submission belongs to and how it was found, or ``(None, "not on the roster")``.
 
-        The student field is tried first, then the file stem; each against the ids (exactly) and the
-        emails (case-insensitively), after NFC normalisation. Nothing is accent-folded.
+        The file stem is tried first (a learning platform names the files it collects; the student field is
+        whatever the student typed), then the student field; each against the ids (exactly) and the emails
+        (case-insensitively), after NFC normalisation. Nothing is accent-folded.
         """
         candidates = []
-        if isinstance(student_field, str) and _key(student_field):
-            candidates.append(("student field", _key(student_field)))
         stem = _key(file_stem(file_name))
         if stem:
             candidates.append(("file name", stem))
+        if isinstance(student_field, str) and _key(student_field):
+            candidates.append(("student field", _key(student_field)))
         for source, value in candidates:
-            if value in self._by_id:
-                return value, f"{source} is the student_id"
-            entry = self._by_email.get(value.casefold())
-            if entry is not None:
-                return entry.student_id, f"{source} is the email of {entry.student_id}"
+            student_id, how = self._how(value)
+            if student_id is not None:
+                return student_id, f"{source} {how}"
         return None, NOT_ON_ROSTER
 
     def resolve(self, student_field: str | None, file_name: str) -> tuple[str, tuple[str, ...]]:
-        """The student to record and the flags to add: the roster id, or the raw identity and a flag."""
+        """The student to record and the flags to add: the roster id, or the raw identity and a flag. A file
+        whose name and student field match two different students is flagged."""
         student_id, _how = self.match(student_field, file_name)
-        if student_id is not None:
-            return student_id, ()
-        return student_identity(student_field, file_name), (NOT_ON_ROSTER,)
+        if student_id is None:
+            return student_identity(student_field, file_name), (NOT_ON_ROSTER,)
+        claimed = self._lookup(_key(student_field)) if isinstance(student_field, str) and _key(student_field) else None
+        if claimed is not None and claimed != student_id:
+            return student_id, (f"the file name says {clean_text(student_id, 40)} but the notebook says "
+                                f"{clean_text(claimed, 40)}: check who handed it in",)
+        return student_id, ()
 
 
 def load_roster(path: Path) -> Roster:

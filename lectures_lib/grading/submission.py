@@ -25,6 +25,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -193,7 +194,25 @@ def _source_problem(source: Any, present: bool) -> str | None:
     return f"its source is {_JSON_TYPES.get(type(source), 'not text')}, not text"
 
 
+#: A line only IPython understands: a magic or a shell command, alone or assigned (``x = !ls``).
+_IPYTHON_LINE = re.compile(r"^\s*([A-Za-z_][\w, ]*=\s*)?[%!]")
+
+#: Attributes an honest answer has no use for and that lead from any object to the reference answers: the
+#: variables of a function's closure or module, the calling frames, the exercise's questions. Reading one is
+#: flagged whatever name the object has (the sandbox cannot hide the library: see the instructors' page).
+INTROSPECTION = frozenset({"__closure__", "cell_contents", "__globals__", "__dict__", "__code__", "_getframe",
+                           "f_locals", "f_globals", "f_back", "EXERCISE", "EXERCISES", "expected", "reference",
+                           "modules", "__self__", "__wrapped__"})
+
+#: More cells than any exercise has, by far: a file with more is refused before its cells are read, so that a
+#: small file cannot make the grader build millions of objects.
+MAX_CELLS = 2000
+
+
 def _cells(raw_cells: Iterable[Any]) -> list[_Cell]:
+    if isinstance(raw_cells, list) and len(raw_cells) > MAX_CELLS:
+        raise InvalidSubmission(f"the notebook has {len(raw_cells):,} cells, more than the {MAX_CELLS:,} a "
+                                "submission may have: not read")
     cells = []
     for index, raw in enumerate(raw_cells):
         if not isinstance(raw, dict):
@@ -319,14 +338,19 @@ def suspicious_code(qid: str, source: str, exercise_aliases: set[str] = frozense
                 "please review"]
     flags = []
     # IPython's magic and shell lines are not Python: an import hidden in one is invisible to the parser
-    magic = [line.strip() for line in source.splitlines() if line.strip().startswith(("%", "!"))]
+    magic = [line.strip() for line in source.splitlines() if _IPYTHON_LINE.match(line)]
     if any(LIBRARY in line or "import" in line for line in magic):
         flags.append(f"{Q}: the answer imports through an IPython magic or shell line: please review")
-    code = "\n".join("" if line.strip().startswith(("%", "!")) else line for line in source.splitlines())
+    code = "\n".join("" if _IPYTHON_LINE.match(line) else line for line in source.splitlines())
     try:
         tree = ast.parse(code)
     except Exception:  # SyntaxError, ValueError (null bytes), RecursionError, MemoryError
-        return flags
+        if not magic:  # a plain syntax error is graded as wrong; IPython syntax that hides the rest is flagged
+            return flags
+        return [*flags, f"{Q}: the answer mixes IPython syntax with code that could not be analysed: please review"]
+    introspection = [f"{Q}: the answer reads .{node.attr} (introspection can reach the reference answers): "
+                     "please review" for node in ast.walk(tree)
+                     if isinstance(node, ast.Attribute) and node.attr in INTROSPECTION]
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
@@ -365,7 +389,7 @@ def suspicious_code(qid: str, source: str, exercise_aliases: set[str] = frozense
                     and node.args[0].id in exercise_aliases:
                 flags.append(f"{Q}: the answer calls {node.func.id}() on {clean_text(node.args[0].id, 40)}, the "
                              "module that holds the reference answers: please review")
-    return list(dict.fromkeys(flags))
+    return list(dict.fromkeys(flags or introspection))  # the precise flags when there are any
 
 
 def _bounded(flags: list[str]) -> tuple[str, ...]:
