@@ -2,6 +2,7 @@
 
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -121,3 +122,25 @@ def test_inside_the_sandbox(inside):
     assert inside["shm_160mb"] is False              # /dev/shm is small and in memory
     assert "LECTURES_LIB_GRADING_TAG" not in inside["env"] or os.environ.get("LECTURES_LIB_GRADING_TAG")
     assert not {"PATH", "HOME"} - set(inside["env"]) and "SSH_AUTH_SOCK" not in inside["env"]
+
+
+@pytest.mark.parametrize("controller, settings", [
+    ("memory", {"memory.limit_in_bytes": 2 * 1024**3}),
+    ("cpu", {"cpu.cfs_period_us": 100_000, "cpu.cfs_quota_us": 100_000}),
+])
+def test_the_sandbox_shares_one_memory_budget_and_one_core(controller, settings):
+    """Where the machine has cgroup-v1 folders the grader may write (this one and CI do), each sandbox gets its
+    own child group: one memory budget for all its processes, and at most one core."""
+    limit = sandbox._CgroupLimit(controller, settings)
+    parent = sandbox._own_cgroup(controller)
+    assert limit.path is not None, f"no {controller} control group could be made under {parent}"
+    try:
+        for name, value in settings.items():
+            assert int((limit.path / name).read_text().split()[0]) == value
+        child = subprocess.Popen(["sleep", "5"], preexec_fn=limit.enter)
+        assert str(child.pid) in (limit.path / "cgroup.procs").read_text().split()
+        child.kill()
+        child.wait()
+    finally:
+        limit.close()
+    assert not limit.path.exists()

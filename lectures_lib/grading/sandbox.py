@@ -12,8 +12,9 @@ The sandbox (``bwrap``, Debian package ``bubblewrap``) gives each submission
   (no password hashes or keys) and no ``/run`` (no daemon's socket);
 * a private ``/tmp`` of at most :data:`TMP_BYTES` and a ``/dev/shm`` of at most :data:`SHM_BYTES`, in
   memory, which vanish with the sandbox (so does whatever the student wrote there);
-* limits: a maximum file size, an address-space limit on the kernel, a maximum number of processes
-  (a pids cgroup, when the machine lets the grader make one) and a wall-clock limit.
+* limits: a maximum file size, an address-space limit on the kernel, and, where the machine lets the
+  grader make control groups, a maximum number of processes, one memory budget for all its processes
+  and at most one core; and a wall-clock limit.
 
 The sandbox gets the rebuilt notebook on standard input and answers with JSON lines on a pipe
 (see :mod:`.worker`); the grader reads at most :data:`MAX_REPORT_BYTES`, validates every line against
@@ -48,6 +49,8 @@ from . import worker as worker_module
 TMP_BYTES = 256 * 1024**2
 MAX_FILE_BYTES = 64 * 1024**2
 MAX_PROCESSES = 64
+#: Memory the worker and the sandbox may use beside the kernel's own limit, in the sandbox's memory group.
+WORKER_BYTES = 1024**3
 #: The most the grader reads from one sandbox, and the longest line it accepts.
 MAX_REPORT_BYTES = 8 * 1024**2
 MAX_LINE_BYTES = 1024**2
@@ -230,6 +233,58 @@ class _PidsLimit:
             self.path.rmdir()
 
 
+def _own_cgroup(controller: str) -> Path | None:
+    """This process's cgroup folder for a cgroup-v1 ``controller``, or None (no such hierarchy, cgroup v2)."""
+    try:
+        lines = Path("/proc/self/cgroup").read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        parts = line.split(":", 2)
+        if len(parts) == 3 and controller in parts[1].split(","):
+            for root in (Path("/sys/fs/cgroup") / parts[1], Path("/sys/fs/cgroup") / controller):
+                folder = root / parts[2].lstrip("/")
+                if (folder / "cgroup.procs").is_file():
+                    return folder
+    return None
+
+
+class _CgroupLimit:
+    """A child of this process's own cgroup for one controller, with ``settings`` written into it: the sandbox's
+    processes share one memory budget and at most one core. Does nothing where the machine does not allow it."""
+
+    def __init__(self, controller: str, settings: dict[str, int]) -> None:
+        self.path: Path | None = None
+        parent = _own_cgroup(controller)
+        if parent is None or not os.access(parent, os.W_OK):
+            return
+        path = parent / f"lectures-grading-{secrets.token_hex(6)}"
+        try:
+            path.mkdir()
+            for name, value in settings.items():
+                (path / name).write_text(str(value))
+        except OSError:
+            with contextlib.suppress(OSError):
+                path.rmdir()
+            return
+        self.path = path
+
+    def enter(self) -> None:
+        if self.path is not None:
+            with contextlib.suppress(OSError):
+                (self.path / "cgroup.procs").write_text(str(os.getpid()))
+
+    def close(self) -> None:
+        for _ in range(50):  # the processes were killed with the pids group; the folder empties a moment later
+            if self.path is None or not self.path.exists():
+                return
+            try:
+                self.path.rmdir()
+                return
+            except OSError:
+                time.sleep(0.02)
+
+
 @dataclass
 class Report:
     """What came back from one sandbox: the valid lines, and what went wrong in reading them."""
@@ -313,12 +368,19 @@ def run_in_sandbox(job: dict, *, wall_seconds: float, private: list[Path], sandb
         command = python
         env = environment(str(home))
     pids = _PidsLimit(MAX_PROCESSES) if sandboxed else None
+    shared = [] if not sandboxed else [
+        # the kernel's address-space limit binds one process; this binds all the sandbox's processes together
+        _CgroupLimit("memory", {"memory.limit_in_bytes": int(job["memory_limit_bytes"]) + WORKER_BYTES}),
+        # one core at most, so that a sandbox cannot starve the one grading beside it
+        _CgroupLimit("cpu", {"cpu.cfs_period_us": 100_000, "cpu.cfs_quota_us": 100_000}),
+    ]
 
     def in_child() -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_FILE_BYTES, MAX_FILE_BYTES))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        if pids is not None:
-            pids.enter()
+        for limit in [pids, *shared]:
+            if limit is not None:
+                limit.enter()
 
     report = Report()
     process = reader = None
@@ -346,6 +408,8 @@ def run_in_sandbox(job: dict, *, wall_seconds: float, private: list[Path], sandb
             reader.join(timeout=5)
         if pids is not None:
             pids.close()
+        for limit in shared:
+            limit.close()
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
     report.seconds = time.monotonic() - started

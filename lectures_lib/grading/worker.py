@@ -13,7 +13,7 @@ Output (the pipe that was standard output when the worker started): one JSON obj
 
 * ``{"type": "started"}`` once the kernel answers;
 * ``{"type": "cell", "index": i, "errors": [...], "timed_out": bool, "stream": "..."}`` after each
-  cell (``stream`` only for the grader's extraction cells, cut at :data:`MAX_STREAM` characters);
+  cell (``stream`` only for the grader's extraction cells: the last :data:`MAX_STREAM` characters at most);
 * ``{"type": "event", "kind": "kernel died" | "timeout", "detail": "..."}``;
 * ``{"type": "end"}`` as the last line.
 
@@ -46,6 +46,15 @@ def _private_output() -> int:
         # PR_SET_DUMPABLE = 4: no ptrace, no /proc/<pid>/fd for other processes of this user
         ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)
     return out
+
+
+def _tail(text: str) -> str:
+    """The end of a cell's printed text (the grader's read-back line is printed last), small enough that its
+    JSON form stays well under the grader's line limit whatever characters it holds."""
+    text = text[-MAX_STREAM:]
+    while len(json.dumps(text)) > 2 * MAX_STREAM:
+        text = text[len(text) // 2:]
+    return text
 
 
 def _send(out: int, message: dict) -> None:
@@ -91,7 +100,7 @@ def run(job: dict, out: int) -> None:
                 message = {"type": "cell", "index": index, "errors": errors[:20], "timed_out": timed_out}
                 if extract[index]:
                     text = "".join(str(o.get("text", "")) for o in cell.outputs if o.get("output_type") == "stream")
-                    message["stream"] = text[:MAX_STREAM]
+                    message["stream"] = _tail(text)
                 cell.outputs = []  # keep the worker small whatever the student printed
                 _send(out, message)
                 consecutive_timeouts = consecutive_timeouts + 1 if timed_out else 0
