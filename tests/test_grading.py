@@ -336,3 +336,16 @@ def test_bad_arguments(tmp_path):
         grade_folder(tmp_path / "missing", tmp_path / "out", SOURCES, progress=False)
     with pytest.raises(ValueError, match="exercise"):
         grade_folder(tmp_path, tmp_path / "out", SOURCES, "99_nothing", progress=False)
+
+
+def test_every_entry_but_a_folder_gets_a_row(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    _write(folder, ".hidden", CORRECT)                          # a student's file whose name starts with a dot
+    os.mkfifo(folder / "pipe.ipynb")
+    (folder / "dangling.ipynb").symlink_to(tmp_path / "nowhere.ipynb")
+    (folder / "a folder.ipynb").mkdir()
+    summary = grade_folder(folder, tmp_path / "out", SOURCES, "00_power_laws", LIMITS, workers=2, progress=False)
+    rows = {r.file_name: (r.status, r.total) for r in summary.records}
+    assert rows == {".hidden.ipynb": ("graded", 12), "pipe.ipynb": ("invalid notebook", 0),
+                    "dangling.ipynb": ("invalid notebook", 0)}

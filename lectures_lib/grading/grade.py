@@ -13,7 +13,9 @@ before the next is taken, so every file ends with exactly one row.
 from __future__ import annotations
 
 import contextlib
+import os
 import secrets
+import stat
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -178,8 +180,8 @@ def _safe_student(path: Path) -> str:
 
 def _unread(path: Path, expected: str | None, status: str, detail: str, started: float) -> GradeRecord:
     """The row of a file that never reached a kernel: named by its file name, its escaped raw name kept."""
-    try:
-        sha = file_sha256(path)
+    try:  # a pipe would block a reader forever: only a regular file (not through a link) is hashed
+        sha = file_sha256(path) if stat.S_ISREG(os.lstat(path).st_mode) else ""
     except Exception:
         sha = ""
     try:
@@ -283,7 +285,8 @@ def grade_folder(submissions: Path, out: Path, source_dir: Path = DEFAULT_SOURCE
     sources = load_sources(source_dir)
     if exercise is not None and exercise not in sources:
         raise ValueError(f"exercise must be one of {sorted(sources)}, got {exercise!r}")
-    files = sorted(p for p in submissions.iterdir() if p.is_file() and not p.name.startswith("."))
+    # every entry but a folder gets a row: hidden files, links, pipes and sockets too (reading refuses the odd ones)
+    files = sorted(p for p in submissions.iterdir() if p.is_symlink() or not p.is_dir())
     out.mkdir(parents=True, exist_ok=True)
     (out / "feedback").mkdir(exist_ok=True)
     book = Gradebook(out / "gradebook.sqlite")  # takes the output folder's lock, or refuses
