@@ -190,49 +190,6 @@ def environment(home: str) -> dict[str, str]:
     }
 
 
-class _PidsLimit:
-    """A pids cgroup holding one sandbox: at most ``limit`` processes, all killed on :meth:`close`."""
-
-    def __init__(self, limit: int) -> None:
-        self.path: Path | None = None
-        for root in PIDS_CGROUP_ROOTS:
-            if not (root / "cgroup.procs").is_file() or not os.access(root, os.W_OK):
-                continue
-            path = root / f"lectures-grading-{secrets.token_hex(6)}"
-            try:
-                path.mkdir()
-                (path / "pids.max").write_text(str(limit))
-            except OSError:
-                with contextlib.suppress(OSError):
-                    path.rmdir()
-                continue
-            self.path = path
-            break
-
-    def enter(self) -> None:
-        """Called in the child before exec: move it (and so everything it starts) into the cgroup."""
-        if self.path is not None:
-            with contextlib.suppress(OSError):
-                (self.path / "cgroup.procs").write_text(str(os.getpid()))
-
-    def close(self) -> None:
-        if self.path is None:
-            return
-        for _ in range(50):
-            try:
-                pids = [int(p) for p in (self.path / "cgroup.procs").read_text().split()]
-            except OSError:
-                break
-            if not pids:
-                break
-            for pid in pids:
-                with contextlib.suppress(OSError):
-                    os.kill(pid, signal.SIGKILL)
-            time.sleep(0.02)
-        with contextlib.suppress(OSError):
-            self.path.rmdir()
-
-
 def _own_cgroup(controller: str) -> Path | None:
     """This process's cgroup folder for a cgroup-v1 ``controller``, or None (no such hierarchy, cgroup v2)."""
     try:
@@ -250,34 +207,43 @@ def _own_cgroup(controller: str) -> Path | None:
 
 
 class _CgroupLimit:
-    """A child of this process's own cgroup for one controller, with ``settings`` written into it: the sandbox's
-    processes share one memory budget and at most one core. Does nothing where the machine does not allow it."""
+    """A control group holding one sandbox, with ``settings`` written into it: at most so many processes, one
+    memory budget for all of them, at most one core. It is made under the first of ``parents`` (by default
+    this process's own group for ``controller``) that the grader may write; where none is, it does nothing.
+    :meth:`close` kills whatever is still in it, then removes it."""
 
-    def __init__(self, controller: str, settings: dict[str, int]) -> None:
+    def __init__(self, controller: str, settings: dict[str, int], parents: tuple[Path, ...] | None = None) -> None:
         self.path: Path | None = None
-        parent = _own_cgroup(controller)
-        if parent is None or not os.access(parent, os.W_OK):
+        candidates = parents if parents is not None else (_own_cgroup(controller),)
+        for parent in candidates:
+            if parent is None or not (parent / "cgroup.procs").is_file() or not os.access(parent, os.W_OK):
+                continue
+            path = parent / f"lectures-grading-{secrets.token_hex(6)}"
+            try:
+                path.mkdir()
+                for name, value in settings.items():
+                    (path / name).write_text(str(value))
+            except OSError:
+                with contextlib.suppress(OSError):
+                    path.rmdir()
+                continue
+            self.path = path
             return
-        path = parent / f"lectures-grading-{secrets.token_hex(6)}"
-        try:
-            path.mkdir()
-            for name, value in settings.items():
-                (path / name).write_text(str(value))
-        except OSError:
-            with contextlib.suppress(OSError):
-                path.rmdir()
-            return
-        self.path = path
 
     def enter(self) -> None:
+        """Called in the child before exec: move it (and so everything it starts) into the group."""
         if self.path is not None:
             with contextlib.suppress(OSError):
                 (self.path / "cgroup.procs").write_text(str(os.getpid()))
 
     def close(self) -> None:
-        for _ in range(50):  # the processes were killed with the pids group; the folder empties a moment later
+        for _ in range(50):  # killed processes leave the group a moment later; then the folder can go
             if self.path is None or not self.path.exists():
                 return
+            with contextlib.suppress(OSError, ValueError):
+                for pid in (self.path / "cgroup.procs").read_text().split():
+                    with contextlib.suppress(OSError):
+                        os.kill(int(pid), signal.SIGKILL)
             try:
                 self.path.rmdir()
                 return
@@ -367,8 +333,8 @@ def run_in_sandbox(job: dict, *, wall_seconds: float, private: list[Path], sandb
         home.mkdir()
         command = python
         env = environment(str(home))
-    pids = _PidsLimit(MAX_PROCESSES) if sandboxed else None
-    shared = [] if not sandboxed else [
+    groups = [] if not sandboxed else [
+        _CgroupLimit("pids", {"pids.max": MAX_PROCESSES}, PIDS_CGROUP_ROOTS),  # first: its close kills the rest
         # the kernel's address-space limit binds one process; this binds all the sandbox's processes together
         _CgroupLimit("memory", {"memory.limit_in_bytes": int(job["memory_limit_bytes"]) + WORKER_BYTES}),
         # one core at most, so that a sandbox cannot starve the one grading beside it
@@ -378,9 +344,8 @@ def run_in_sandbox(job: dict, *, wall_seconds: float, private: list[Path], sandb
     def in_child() -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_FILE_BYTES, MAX_FILE_BYTES))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        for limit in [pids, *shared]:
-            if limit is not None:
-                limit.enter()
+        for group in groups:
+            group.enter()
 
     report = Report()
     process = reader = None
@@ -406,10 +371,8 @@ def run_in_sandbox(job: dict, *, wall_seconds: float, private: list[Path], sandb
             report.exit_code = process.returncode
         if reader is not None:  # the pipe's writers are gone: let the reader reach its end before the report is read
             reader.join(timeout=5)
-        if pids is not None:
-            pids.close()
-        for limit in shared:
-            limit.close()
+        for group in groups:
+            group.close()
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
     report.seconds = time.monotonic() - started
