@@ -97,6 +97,18 @@ def nbval() -> Iterator[Row]:
     yield "nbval, all notebooks", f"{seconds:.1f} s", "< 120 s"
 
 
+def exercises() -> Iterator[Row]:
+    """Each exercise run from top to bottom in a fresh kernel, as its instructor source (solutions, checks and
+    the key's hidden check, default variant) and as the student copy."""
+    env = {**os.environ, "LECTURES_LIB_STRICT_CHECKS": "1"}
+    for source in sorted((ROOT / "notebooks" / "exercises" / "source").glob("*.ipynb")):
+        for label, path in (("source", source), ("student copy", source.parents[1] / source.name)):
+            started = time.perf_counter()
+            subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "notebook", "--execute", "--stdout",
+                            str(path)], cwd=source.parent, env=env, check=True, capture_output=True)
+            yield f"exercise {source.stem}, {label}", f"{time.perf_counter() - started:.1f} s", "< 30 s"
+
+
 def make_test() -> Iterator[Row]:
     yield "make test (full)", f"{timed('make test', ['make', 'test']):.1f} s", "< 600 s"
 
@@ -191,7 +203,7 @@ def main() -> int:
     print(f"{'measure':<{WIDTH}}  {'value':>10}  target", flush=True)
     failed = []
     with tempfile.TemporaryDirectory() as tmp:
-        stages = {**book_stages(Path(tmp)), "nbval": nbval}
+        stages = {**book_stages(Path(tmp)), "nbval": nbval, "exercises": exercises}
         if not args.quick:
             stages["make test"] = make_test
         stages |= {"explorer live updates": live_updates, "explorer website frames": static_frames}

@@ -93,21 +93,34 @@ def lifetime_optimal_search(law, target_loss: float, inference_tokens: float) ->
 
 
 # -- grading tests ----------------------------------------------------------------------------------------
-#: Answers of exercise 00 that earn every point, and answers that earn none (one per question).
+#: Answers of exercise 00 that earn every automatic point in any variant (Q8, an explanation, is graded by
+#: hand: it scores 0, "needs manual grading"), and answers that earn none (one per question).
 EX00_CORRECT = {
     "q1": "def training_flops(n_params, n_tokens):\n    return 6 * n_params * n_tokens",
     "q2": "def transformer_params(n_layers, d_model):\n    return 12 * n_layers * d_model ** 2",
-    "q3": "compute_factor_to_halve_loss = 2 ** 20",
+    "q3": "compute_factor = (1 / (1 - ex.q3.loss_cut)) ** (1 / ex.q3.exponent)",
     "q4": "slope, intercept = np.polyfit(np.log(flops), np.log(loss), 1)\nfitted_exponent = -slope",
-    "q5": "predicted_loss = np.exp(intercept) * 1e24 ** (-fitted_exponent)",
+    "q5": "predicted_loss = np.exp(intercept) * ex.q5.predict_at_flops ** (-fitted_exponent)",
+    "q6": "def compute_for_loss(target_loss, coefficient, exponent):\n"
+          "    return (coefficient / target_loss) ** (1 / exponent)",
+    "q7": "slope = np.log(q7.small_loss / q7.big_loss) / np.log(q7.big_flops / q7.small_flops)\n"
+          "exponent_choice = 'ABCD'[int(np.argmin(np.abs(np.array(q7.options) - slope)))]",
+    "q8": "extrapolation_risks = 'The law has no floor, and the slope error grows with the distance.'",
 }
 EX00_WRONG = {
     "q1": "def training_flops(n_params, n_tokens):\n    return 2 * n_params * n_tokens",
     "q2": "def transformer_params(n_layers, d_model):\n    return n_layers * d_model ** 2",
-    "q3": "compute_factor_to_halve_loss = 20",
+    "q3": "compute_factor = 20",
     "q4": "slope, intercept = np.polyfit(flops, loss, 1)\nfitted_exponent = slope",
     "q5": "predicted_loss = 1.0",
+    "q6": "def compute_for_loss(target_loss, coefficient, exponent):\n"
+          "    return (target_loss / coefficient) ** exponent",
+    "q7": "slope = np.log(q7.small_loss / q7.big_loss) / np.log(q7.big_flops / q7.small_flops)\n"
+          "exponent_choice = 'ABCD'[int(np.argmax(np.abs(np.array(q7.options) - slope)))]",
+    "q8": "extrapolation_risks = ''",
 }
+#: Points of exercise 00 per question, in order, for EX00_CORRECT (Q8 is graded by hand).
+EX00_POINTS = [2, 2, 2, 3, 2, 3, 2, 0]
 
 
 def live_processes(marked) -> dict[int, str]:

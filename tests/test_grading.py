@@ -22,6 +22,7 @@ import pytest
 import support
 
 from lectures_lib.exercises import EXERCISES
+from lectures_lib.exercises.key import load_key
 from lectures_lib.grading.grade import Limits, RunSummary, grade_folder, load_sources
 from lectures_lib.grading.gradebook import feedback_path
 from lectures_lib.grading.protocol import encode_args
@@ -35,6 +36,7 @@ SOURCES = ROOT / "notebooks" / "exercises" / "source"
 LIMITS = Limits(cell_seconds=4, submission_seconds=30, memory_bytes=3 * 1024**3)
 
 CORRECT = support.EX00_CORRECT
+FULL = support.EX00_POINTS
 WRONG = support.EX00_WRONG
 HARD_CODED_Q1 = """
 def training_flops(n_params, n_tokens):
@@ -102,24 +104,25 @@ def _delete_answer(nb):
 
 # name: (answers or None for a raw file, notebook edit, expected status, expected points per question)
 CORPUS = {
-    "correct": (CORRECT, None, "graded", [2, 2, 2, 3, 3]),
-    "wrong": (WRONG, None, "graded", [0, 0, 0, 0, 0]),
-    "untouched": ({}, None, "graded", [0, 0, 0, 0, 0]),
-    "partial": (_with(q2=WRONG["q2"], q4=WRONG["q4"], q5=WRONG["q5"]), None, "graded", [2, 0, 2, 0, 0]),
-    "hardcoded": (_with(q1=HARD_CODED_Q1), None, "graded", [0, 2, 2, 3, 3]),
-    "infinite_loop": (_with(q2="while True:\n    pass"), None, "timeout", [2, 0, 2, 3, 3]),
-    "swallows_interrupt": (_with(q3=SWALLOW), None, "timeout", [2, 2, 0, 0, 0]),
-    "os_exit": (_with(q4="import os\nos._exit(1)"), None, "kernel died", [2, 2, 2, 0, 0]),
-    "starts_a_process": (_with(q3=SPAWN + CORRECT["q3"]), None, "graded", [2, 2, 2, 3, 3]),
-    "sys_exit": (_with(q3=CORRECT["q3"] + "\nimport sys\nsys.exit()"), None, "graded", [2, 2, 2, 3, 3]),
+    "correct": (CORRECT, None, "graded", FULL),
+    "wrong": (WRONG, None, "graded", [0] * 8),
+    "untouched": ({}, None, "graded", [0] * 8),
+    "partial": (_with(q2=WRONG["q2"], q4=WRONG["q4"], q5=WRONG["q5"]), None, "graded", [2, 0, 2, 0, 0, 3, 2, 0]),
+    "hardcoded": (_with(q1=HARD_CODED_Q1), None, "graded", [0, 2, 2, 3, 2, 3, 2, 0]),
+    "infinite_loop": (_with(q2="while True:\n    pass"), None, "timeout", [2, 0, 2, 3, 2, 3, 2, 0]),
+    "swallows_interrupt": (_with(q3=SWALLOW), None, "timeout", [2, 2, 0, 0, 0, 0, 0, 0]),
+    "os_exit": (_with(q4="import os\nos._exit(1)"), None, "kernel died", [2, 2, 2, 0, 0, 0, 0, 0]),
+    "starts_a_process": (_with(q3=SPAWN + CORRECT["q3"]), None, "graded", FULL),
+    "sys_exit": (_with(q3=CORRECT["q3"] + "\nimport sys\nsys.exit()"), None, "graded", FULL),
     "allocates_30gb": (_with(q3="import numpy as np\nbig = np.ones(30 * 1024**3 // 8)\n" + CORRECT["q3"]), None,
-                       "memory limit", [2, 2, 0, 3, 3]),
-    "patched_builtins": (_with(q1=PATCHED), None, "graded", [0, 2, 2, 3, 3]),
-    "edited_checks": (CORRECT, _drop_checks, "graded", [2, 2, 2, 3, 3]),
-    "renamed_ids": (CORRECT, _rename_ids, "graded", [2, 2, 2, 3, 3]),
-    "megabytes_of_output": (CORRECT, _noisy, "graded", [2, 2, 2, 3, 3]),
-    # suspicious code is a flag for the instructor, not a zero on a guess: graded on its values
-    "uses_the_library": (_with(q1="from lectures_lib.compute import training_flops"), None, "graded", [2, 2, 2, 3, 3]),
+                       "memory limit", [2, 2, 0, 3, 2, 3, 2, 0]),
+    "patched_builtins": (_with(q1=PATCHED), None, "graded", [0, 2, 2, 3, 2, 3, 2, 0]),
+    "edited_checks": (CORRECT, _drop_checks, "graded", FULL),
+    "renamed_ids": (CORRECT, _rename_ids, "graded", FULL),
+    "megabytes_of_output": (CORRECT, _noisy, "graded", FULL),
+    # the answer key says that Q1 answered with the library's own training_flops scores 0 (and is flagged)
+    "uses_the_library": (_with(q1="from lectures_lib.compute import training_flops"), None, "graded",
+                         [0, 2, 2, 3, 2, 3, 2, 0]),
     "deleted_answer_cell": (CORRECT, _delete_answer, "invalid notebook", None),
 }
 RAW_FILES = {
@@ -204,9 +207,12 @@ def test_scores_and_status(graded, name):
             assert [s.points for s in record.scores] == points, [s.feedback for s in record.scores]
 
 
-def test_suspicious_code_is_flagged_for_review_not_zeroed(graded):
+def test_the_library_s_own_answer_scores_as_the_key_says_and_is_flagged(graded):
     record = _by_student(graded.first)["uses_the_library"]
-    assert record.total == record.max_total and any("lectures_lib" in flag for flag in record.flags)
+    assert record.scores[0].points == 0 and record.scores[0].verdict == "wrong"
+    assert "uses lectures_lib.compute.training_flops" in record.scores[0].feedback[-1]
+    assert "Q1: used lectures_lib.compute.training_flops (the library's own implementation): please review" \
+        in record.flags
     assert not any(_by_student(graded.first)[name].flags for name in ("correct", "sys_exit", "megabytes_of_output"))
 
 
@@ -302,7 +308,10 @@ def test_score_never_shows_hidden_inputs():
     hidden = [encode_args((123456789.0, 987654321.0))]
     outputs = [{"shape": [], "data": [0.0]}] * (len(visible) - 1) + [{"shape": [2], "data": [0.0, 0.0]}] + \
               [{"shape": [], "data": [1.0]}]
-    score = score_question(question, {"outputs": outputs}, visible + hidden, len(visible))
+    key = load_key(SOURCES, "00_power_laws")
+    expected = key.expected("q1", question_variant := EXERCISES["00_power_laws"].variant(""), visible + hidden)
+    assert question_variant.is_default
+    score = score_question(question, {"outputs": outputs}, visible + hidden, len(visible), expected)
     text = " ".join(score.feedback)
     assert score.points == 0 and "1.23457e+08" not in text and "123456789" not in text
     assert str(float(np.float64(6 * 123456789.0 * 987654321.0))) not in text
@@ -312,8 +321,12 @@ def test_sources_grade_full_marks(tmp_path):
     for source in SOURCES.glob("*.ipynb"):
         (tmp_path / f"teacher_{source.name}").write_bytes(source.read_bytes())
     summary = grade_folder(tmp_path, tmp_path / "out", SOURCES, None, LIMITS, progress=False)
-    for record in summary.records:
-        assert record.status == "graded" and record.total == record.max_total, record
+    assert len(summary.records) == len(EXERCISES)
+    for record in summary.records:  # every point but those graded by hand, in the variant of "teacher_..."
+        by_hand = sum(q.points for q in EXERCISES[record.exercise].questions if q.kind == "explain")
+        assert record.status == "graded" and record.total == record.max_total - by_hand, record
+        assert [s.verdict for s in record.scores if s.points == 0] == ["needs manual grading"] * len(
+            [q for q in EXERCISES[record.exercise].questions if q.kind == "explain"]), record
 
 
 def test_reading_submissions(tmp_path):
@@ -347,5 +360,5 @@ def test_every_entry_but_a_folder_gets_a_row(tmp_path):
     (folder / "a folder.ipynb").mkdir()
     summary = grade_folder(folder, tmp_path / "out", SOURCES, "00_power_laws", LIMITS, workers=2, progress=False)
     rows = {r.file_name: (r.status, r.total) for r in summary.records}
-    assert rows == {".hidden.ipynb": ("graded", 12), "pipe.ipynb": ("invalid notebook", 0),
+    assert rows == {".hidden.ipynb": ("graded", sum(FULL)), "pipe.ipynb": ("invalid notebook", 0),
                     "dangling.ipynb": ("invalid notebook", 0)}

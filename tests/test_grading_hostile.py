@@ -2,26 +2,37 @@
 
 One corpus, graded once with ``grade_folder(..., workers=2)``, holds
 
-* A: one submission per attack from inside a kernel (read the instructor source, read or overwrite a
-  classmate's file, edit the gradebook, leave IPython startup files, leave a detached process, reach
-  another kernel, forge the worker's report and kill it, rewrite the grader, open the network, fork and
+* A: one submission per attack from inside a kernel (read the instructor source and its answer key, read or
+  overwrite a classmate's file, edit the gradebook, leave IPython startup files, leave a detached process,
+  reach another kernel, forge the worker's report and kill it, rewrite the grader, open the network, fork and
   fill the disk, break the read-back record, print the grader's PID), each with correct answers to the
-  other questions. An attack writes what it achieved into its own answer: ``compute_factor_to_halve_loss``
-  (Q3, 2 points) is right only when the attack worked, and 7 when it ran to the end and failed;
+  other questions. An attack writes what it achieved into its own answer: ``compute_factor`` (Q3, 2 points)
+  is right only when the attack worked, and -7 when it ran to the end and failed;
 * B: malformed files (null source, cell without a type, JSON nested 100,000 deep, long, unpaired-
   surrogate and formula student fields, a Latin-1 file name, nbformat 3, a Markdown answer cell, two
   cells with one answer id, two students Zoë and Zoé);
 * C: a pair graded at the same time (the first two files of the sorted batch start together) that
   attack each other's files and kernels while both run;
-* E: a probe of the sandbox itself (user 65534, PID 1 is bubblewrap).
+* E: a probe of the sandbox itself (user 65534, PID 1 is bubblewrap);
+* F: answers that are not the student's own work in their own variant: ada's answers written as literal
+  numbers, handed in by ada and by bob (who set ``STUDENT_ID`` to his id; with a roster, bob's file with
+  ada's ``STUDENT_ID`` is bob's); numbers printed by a chapter or read from the public check table (the
+  default variant's answers); the library's own ``training_flops``, ``transformer_params`` and
+  ``fit_power_law``; an explanation (Q8, graded by hand) made of hostile text, which the manual-grading sheet
+  must show as text.
+
+Every student's numbers differ (Q3, Q4, Q5, Q7 are drawn per student id): the expected points of a case
+that hands in numbers come from the answer key in the variant of the student its file is named after.
+Q8 scores 0 ("needs manual grading") even when answered: its points are entered by hand.
 
 Every file must end with exactly one row in the gradebook, with the expected status and points, and no
 effect on any other file or on the machine (D: no folder left in the temporary directory, no pids
 cgroup, no process). Rows are matched to files by SHA-256 (every file is unique), so a file name the
 database cannot store still finds its row.
 
-The submissions and the output live under /var/tmp, not /tmp: the sandbox replaces /tmp as a whole, so
-only a folder elsewhere shows that the grader hides its private folders explicitly.
+The submissions, the output and the sources folder (exercise 00's source and answer key, copied) live under
+/var/tmp, not /tmp: the sandbox replaces /tmp as a whole, so only a folder elsewhere shows that the grader hides
+its private folders explicitly.
 
 ``test_attacks_work_without_the_sandbox`` runs the read-only attacks with ``unsafe_no_sandbox=True`` and
 shows that they then succeed: the assertions of the sandboxed run can fail.
@@ -34,6 +45,7 @@ import csv
 import hashlib
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -55,39 +67,63 @@ import support
 import lectures_lib
 import lectures_lib.grading.sandbox as sandbox_module
 from lectures_lib.exercises import EXERCISES
-from lectures_lib.grading.grade import Limits, grade_folder
-from lectures_lib.grading.release import HIDDEN_TAG, SOLUTION_TAG, TEST_TAG
+from lectures_lib.exercises.core import public_checks, values_close
+from lectures_lib.exercises.key import key_path, load_key
+from lectures_lib.grading.grade import Limits, grade_folder, variant_of
+from lectures_lib.grading.identity import load_roster
+from lectures_lib.grading.release import HIDDEN_TAG, SOLUTION_TAG, TEST_TAG, make_student_copy
 from lectures_lib.grading.sandbox import SandboxUnavailable
 
 ROOT = Path(__file__).resolve().parents[1]
-STUDENT_COPY = ROOT / "notebooks" / "exercises" / "00_power_laws.ipynb"
 SOURCES = ROOT / "notebooks" / "exercises" / "source"
 SOURCE_00 = (SOURCES / "00_power_laws.ipynb").resolve()
 EXERCISE = "00_power_laws"
+KEY_00 = key_path(SOURCES, EXERCISE).resolve()
+KEY = load_key(SOURCES, EXERCISE)
 PACKAGE = Path(lectures_lib.__file__).resolve().parent
 SCORING = PACKAGE / "grading" / "scoring.py"
 HOME = Path.home()
 LIMITS = Limits(cell_seconds=20, submission_seconds=60, memory_bytes=3 * 1024**3)
 TAG = "LECTURES_LIB_GRADING_TAG"  # the one variable the sandbox passes on
 QUESTIONS = [q.qid for q in EXERCISES[EXERCISE].questions]
-FULL = [2, 2, 2, 3, 3]
-ZERO = [0, 0, 0, 0, 0]
-ATTACK_FAILED = [2, 2, 0, 3, 3]  # the attack's witness (Q3) is 7: it ran and achieved nothing
+FULL = list(support.EX00_POINTS)  # every automatic point: Q8 is graded by hand
+ZERO = [0] * 8
+ATTACK_FAILED = [2, 2, 0, 3, 2, 3, 2, 0]  # the attack's witness (Q3) is -7: it ran and achieved nothing
 STATUSES = {"graded", "timeout", "kernel died", "memory limit", "invalid notebook", "integrity check failed",
             "grader error"}
 
 CORRECT = support.EX00_CORRECT
 WRONG = support.EX00_WRONG
+#: Q3's right answer in every variant, as the answer cells of the corpus compute it.
+RIGHT_Q3 = "(1 / (1 - ex.q3.loss_cut)) ** (1 / ex.q3.exponent)"
+assert CORRECT["q3"] == f"compute_factor = {RIGHT_Q3}" and FULL == [2, 2, 2, 3, 2, 3, 2, 0]
+#: The student copy as ``make release`` makes it from the source (the file in notebooks/exercises/ when that is
+#: up to date), so that the corpus follows the source.
+STUDENT_COPY = json.loads(nbformat.writes(make_student_copy(nbformat.read(SOURCE_00, as_version=4), EXERCISE)))
+
+
+def course_folder(parent: Path) -> Path:
+    """A sources folder with exercise 00 only (its source and its answer key), as ``--source`` for the grader:
+    the batch does not depend on the other exercises' sources, and the folder lies outside the checkout, so
+    only the grader's own hiding of its source folder keeps it from the kernels."""
+    folder = parent / "source"
+    folder.mkdir()
+    for path in (SOURCE_00, KEY_00):
+        shutil.copyfile(path, folder / path.name)
+    return folder
 
 
 # -- building submissions ------------------------------------------------------------------------------
-def notebook(case: str, answers: dict[str, str], student: str | None = None) -> dict:
-    """The student copy as JSON with ``answers`` filled in, marked with ``case`` so that every file differs."""
-    nb = json.loads(nbformat.writes(nbformat.read(STUDENT_COPY, as_version=4)))
+def notebook(case: str, answers: dict[str, str], student: str | None = None, student_id: str | None = None) -> dict:
+    """The student copy as JSON with ``answers`` filled in, marked with ``case`` so that every file differs;
+    ``student`` goes in the metadata's student field, ``student_id`` in the ``STUDENT_ID`` cell."""
+    nb = json.loads(json.dumps(STUDENT_COPY))
     for cell in nb["cells"]:
         cid = cell.get("id", "")
         if cid.endswith("-answer") and cid.removesuffix("-answer") in answers:
             cell["source"] = answers[cid.removesuffix("-answer")]
+        if cid == "student-id" and student_id is not None:
+            cell["source"] = f"STUDENT_ID = {student_id!r}  # your student id, in quotes"
     nb["metadata"]["hostile_case"] = case
     if student is not None:
         nb["metadata"]["lectures_lib"]["student"] = student
@@ -100,12 +136,12 @@ def text_of(nb: dict, ascii_only: bool = False) -> bytes:
 
 def attack_cell(body: str, **params) -> str:
     """Q3's cell: ``params`` as variables, then ``body`` (which sets ``hostile_ok`` when the attack worked,
-    and may set ``hostile_value``), and the witness: Q3 is right only if the attack worked, else 7."""
+    and may set ``hostile_value``), and the witness: Q3 is right only if the attack worked, else -7."""
     lines = [f"{name} = {value!r}" for name, value in params.items()]
-    lines += ["hostile_ok = False", "hostile_value = 2 ** 20", "try:",
+    lines += ["hostile_ok = False", f"hostile_value = {RIGHT_Q3}", "try:",
               textwrap.indent(textwrap.dedent(body).strip("\n"), "    "),
               "except Exception as hostile_error:", "    hostile_problem = repr(hostile_error)",
-              "compute_factor_to_halve_loss = hostile_value if hostile_ok else 7"]
+              "compute_factor = hostile_value if hostile_ok else -7.0"]
     code = "\n".join(lines)
     compile(code, "<attack>", "exec")  # a typo here would look like a failed attack
     return code
@@ -128,16 +164,34 @@ def rebuilt_indices() -> dict[str, int]:
 
 
 # -- the attacks (each is Q3's cell unless said otherwise) -----------------------------------------------
+# A1: the instructor source (its solution cell), in the grader's --source folder and in the checkout
 READ_SOURCE = """
 import json
-with open(H_SOURCE) as handle:
-    source = json.load(handle)
-for cell in source["cells"]:
-    if cell.get("id") == "q3-answer":
-        stolen = {}
-        exec("".join(cell["source"]), stolen)
-        hostile_value = stolen["compute_factor_to_halve_loss"]
-        hostile_ok = True
+for path in H_SOURCES:
+    try:
+        with open(path) as handle:
+            source = json.load(handle)
+    except OSError:
+        continue
+    for cell in source["cells"]:
+        if cell.get("id") == "q3-answer":
+            stolen = {"ex": ex}
+            exec("".join(cell["source"]), stolen)
+            hostile_value = stolen["compute_factor"]
+            hostile_ok = True
+"""
+
+# A1 (key): the answer key beside the source, which no longer ships with the package: run with runpy, it gives the
+# expected answer in this student's own variant
+READ_KEY = """
+import runpy
+for path in H_KEYS:
+    try:
+        key = runpy.run_path(path)["KEY"]
+    except OSError:
+        continue
+    hostile_value = float(key.expected("q3", ex.variant))
+    hostile_ok = True
 """
 
 STEAL_AND_OVERWRITE = """
@@ -314,7 +368,7 @@ for index, record in H_FORGED.items():
                                  "stream": guess + json.dumps(record) + "\\n"}))
 lines.append(json.dumps({"type": "end"}))
 payload = ("\\n".join(lines) + "\\n").encode()
-compute_factor_to_halve_loss = 7
+compute_factor = -7.0
 for fd in range(1, 21):
     try:
         flags = fcntl.fcntl(fd, fcntl.F_GETFL)
@@ -424,8 +478,8 @@ hostile_ok = any(full) or refused == 0
 """
 
 # A11: the record sent back has the wrong shape. In Q2's cell (a function): once, the list of outputs
-# becomes a list of numbers; in Q5's cell (a value, the last answer): every record becomes a JSON list, and
-# print writes every line twice.
+# becomes a list of numbers; in Q5's cell (a value): the next record becomes a JSON list, and print writes the
+# next line twice (each undoes itself after one use, so that only Q5's read-back is hit; Q6 to Q8 follow).
 BAD_RECORD_FUNCTION = CORRECT["q2"] + """
 import json
 real_dumps = json.dumps
@@ -441,9 +495,11 @@ import builtins, json
 real_dumps, real_print = json.dumps, builtins.print
 def hostile_dumps(obj, *args, **kwargs):
     if isinstance(obj, dict) and ({"shape", "data"} <= set(obj) or {"missing", "placeholder", "unreadable"} & set(obj)):
+        json.dumps = real_dumps
         return real_dumps(["not", "a", "record"])
     return real_dumps(obj, *args, **kwargs)
 def hostile_print(*args, **kwargs):
+    builtins.print = real_print
     real_print(*args, **kwargs)
     real_print(*args, **kwargs)
 json.dumps = hostile_dumps
@@ -486,7 +542,7 @@ except OSError:
 
 # E: where does the kernel run? Q3 is right when the user is 65534, Q5 when PID 1 is the grader's worker
 # (the sandbox runs it as its init) and the process list is that of a sandbox.
-PROBE_UID = "import os\ncompute_factor_to_halve_loss = 2 ** 20 if os.getuid() == 65534 else float(os.getuid())"
+PROBE_UID = f"import os\ncompute_factor = {RIGHT_Q3} if os.getuid() == 65534 else float(os.getuid())"
 PROBE_PID1 = CORRECT["q5"] + """
 import os
 with open("/proc/1/cmdline", "rb") as handle:
@@ -497,6 +553,83 @@ if not (b"NotebookClient" in pid1 and pid1 != H_HOST_PID1 and len(processes) < 2
 """
 
 
+# -- F: answers that are not the student's own work in their own variant ---------------------------------------
+EX00 = EXERCISES[EXERCISE]
+ADA, BOB = variant_of(EX00, "ada"), variant_of(EX00, "bob")
+DEFAULT_ANSWERS = public_checks(EXERCISE)["default"]  # the default variant's answers, shipped with the package
+NUMBERS = ("q3", "q4", "q5", "q7")  # the answers that are numbers or a letter of the student's own variant
+
+
+def literal_answers(variant) -> dict[str, str]:
+    """Answers right in ``variant``, handed in as the literal numbers and letter that variant gives (the functions
+    are right in every variant)."""
+    expected = {qid: KEY.expected(qid, variant) for qid in NUMBERS}
+    return {**CORRECT, "q3": f"compute_factor = {float(expected['q3'])!r}",
+            "q4": f"fitted_exponent = {float(expected['q4'])!r}",
+            "q5": f"predicted_loss = {float(expected['q5'])!r}",
+            "q7": f"exponent_choice = {expected['q7']!r}"}
+
+
+def agrees(qid: str, value, variant) -> bool:
+    """Whether the answer ``value`` to ``qid`` is right in ``variant``, as the grader compares them."""
+    question, right = EX00[qid], KEY.expected(qid, variant)
+    if question.read_kind == "choice":
+        return value == right
+    return values_close(value, right, question.rtol, question.atol)
+
+
+def points_of(answers: dict, variant) -> list[int]:
+    """The points of FULL, less those of the questions in ``answers`` (qid -> the value handed in) that are wrong
+    in ``variant``."""
+    return [0 if q.qid in answers and not agrees(q.qid, answers[q.qid], variant) else points
+            for q, points in zip(EX00.questions, FULL, strict=True)]
+
+
+ADA_LITERAL = literal_answers(ADA)
+ADA_VALUES = {qid: KEY.expected(qid, ADA) for qid in NUMBERS}
+#: ada's literal answers scored in bob's variant: Q3, Q4 and Q5 wrong; Q7 too unless their right letters agree
+ADA_LITERAL_AS_BOB = points_of(ADA_VALUES, BOB)
+# numbers a chapter printed: 2**20, the factor that halves the loss at an exponent of 0.05 (the old Q3), and the
+# default variant's predicted loss from the public check table, in a named student's notebook
+CHAPTER_NUMBERS = {**CORRECT, "q3": "compute_factor = 2 ** 20  # the factor that halves the loss, from the chapter",
+                   "q5": f"predicted_loss = {DEFAULT_ANSWERS['q5']!r}  # the number the check accepted"}
+CHAPTER_POINTS = points_of({"q3": 2.0 ** 20, "q5": DEFAULT_ANSWERS["q5"]}, variant_of(EX00, "f_chapter_numbers"))
+# the same table read in the kernel: the package has the default variant's answers, not the student's
+PUBLIC_CHECKS = {**CORRECT,
+                 "q3": "from lectures_lib.exercises.core import public_checks\n"
+                       "table = public_checks('00_power_laws')['default']\ncompute_factor = table['q3']",
+                 "q4": "fitted_exponent = table['q4']", "q5": "predicted_loss = table['q5']",
+                 "q7": "exponent_choice = table['q7']"}
+PUBLIC_CHECKS_POINTS = points_of(DEFAULT_ANSWERS, variant_of(EX00, "f_public_checks"))
+# the library's own functions: Q1 and Q2 score 0 (if_forbidden="zero"), Q4 is only flagged
+LIBRARY_FUNCTIONS = {**CORRECT,
+                     "q1": "from lectures_lib.compute import training_flops as library_flops\n\n\n"
+                           "def training_flops(n_params, n_tokens):\n    return library_flops(n_params, n_tokens)",
+                     "q2": "import lectures_lib.compute as lc\ntransformer_params = lc.transformer_params",
+                     "q4": "from lectures_lib.power_laws import fit_power_law\nlaw = fit_power_law(flops, loss)\n"
+                           "fitted_exponent = law.exponent",
+                     "q5": "predicted_loss = law(ex.q5.predict_at_flops)"}
+LIBRARY_FLAGS = {f"{qid.upper()}: used {name} (the library's own implementation): please review"
+                 for qid, name in (("q1", "lectures_lib.compute.training_flops"),
+                                   ("q2", "lectures_lib.compute.transformer_params"),
+                                   ("q4", "lectures_lib.power_laws.fit_power_law"))}
+# an explanation (Q8) made to break the manual-grading sheet: Markdown, fences of backticks and tildes (the longest
+# shown run is 41, indented, a run of 5 once a control character between backticks is dropped), HTML, control and
+# bidirectional characters, other line separators, then 50 kB in all, with a run of 300 backticks past the part
+# the sheet shows
+HOSTILE_TEXT_HEAD = (
+    "HOSTILE-TEXT-BEGIN\n```\n# Not a heading of the sheet\n## Q8: 2 / 2 points, says the student\n"
+    "[a link](http://evil.example/login) <script>alert(1)</script> <img src=x onerror=alert(1)> **bold**\n"
+    "| a | table |\n|---|---|\n~~~\n" + "`" * 40 + "\n   " + "`" * 41 + "  \n``\x00``\x07`\n"
+    "\x1b[31mred\x1b[0m \x7f\x08\x0b\x0c\r\n\r\u202eevil\u202c \u2066x\u2069\x85\u2028\n```text\n"
+    "HOSTILE-TEXT-END\n")
+HOSTILE_TEXT = HOSTILE_TEXT_HEAD + ("x" * 99 + "\n") * 80 + "`" * 300 + "\n" + ("y" * 99 + "\n") * 420
+assert 50_000 <= len(HOSTILE_TEXT) <= 51_000
+HOSTILE_EXPLANATION = {**CORRECT, "q8": f"extrapolation_risks = {HOSTILE_TEXT!r}"}
+# 50,000 characters outside the Basic Multilingual Plane, 12 characters each once escaped in JSON: the kernel sends
+# a prefix short enough for the read-back line (a regression: the nonce was once cut off)
+EMOJI_EXPLANATION = {**CORRECT, "q8": 'extrapolation_risks = "\\U0001F642" * 50_000'}
+
 def host_pid1() -> bytes:
     return Path("/proc/1/cmdline").read_bytes()
 
@@ -505,10 +638,12 @@ def start_time(pid: int) -> str:
     return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
 
 
-def forged_records() -> dict[int, dict]:
-    """The lines a forger would want the grader to read: full marks for Q3, Q4 and Q5."""
-    exercise, where = EXERCISES[EXERCISE], rebuilt_indices()
-    return {where[qid]: {"shape": [], "data": [float(exercise[qid].expected())]} for qid in ("q3", "q4", "q5")}
+def forged_records(student: str) -> dict[int, dict]:
+    """The lines a forger would want the grader to read: full marks for Q3, Q4, Q5 and Q7 in ``student``'s
+    variant (the right answers, from the key, which the forger does not have: the best case for the attack)."""
+    variant, where = variant_of(EXERCISES[EXERCISE], student), rebuilt_indices()
+    forged = {where[qid]: {"shape": [], "data": [float(KEY.expected(qid, variant))]} for qid in ("q3", "q4", "q5")}
+    return {**forged, where["q7"]: {"choice": KEY.expected("q7", variant)}}
 
 
 # -- the corpus ------------------------------------------------------------------------------------------
@@ -525,6 +660,7 @@ class Context(NamedTuple):
     out: Path
     beacons: Path
     listener_port: int
+    sources: Path  # the --source folder of the grading (see course_folder)
 
 
 def corpus(ctx: Context, *, sandboxed: bool = True) -> dict[str, Case]:
@@ -550,7 +686,10 @@ def corpus(ctx: Context, *, sandboxed: bool = True) -> dict[str, Case]:
                               H_SECONDS=6 if sandboxed else 4, H_EXECUTE=sandboxed, H_OVERWRITE=sandboxed,
                               H_SCAN_PORTS=sandboxed),
             [("graded", ATTACK_FAILED)])
-    add("a01_read_source", with_q3(READ_SOURCE, H_SOURCE=str(SOURCE_00)), [("graded", ATTACK_FAILED)])
+    add("a01_read_source", with_q3(READ_SOURCE, H_SOURCES=[str(ctx.sources / SOURCE_00.name), str(SOURCE_00)]),
+        [("graded", ATTACK_FAILED)])
+    add("a01_read_key", with_q3(READ_KEY, H_KEYS=[str(ctx.sources / KEY_00.name), str(KEY_00)]),
+        [("graded", ATTACK_FAILED)])
     add("a02_steal_classmate", with_q3(STEAL_AND_OVERWRITE, H_CLASSMATE=str(sub / "z02_classmate.ipynb"),
                                        H_MARKER='"hostile_case": "z02_classmate"', H_WRONG_NOTEBOOK=wrong_text,
                                        H_OVERWRITE=sandboxed),
@@ -573,21 +712,21 @@ def corpus(ctx: Context, *, sandboxed: bool = True) -> dict[str, Case]:
     add("a05_detached_process", with_q3(DETACHED, H_NAME=name, H_BEACONS=str(ctx.beacons)),
         [("graded", ATTACK_FAILED)])
     # killed with its worker: answers read before count; if the kill failed, graded on its own values
-    add("a07_forge_and_kill", with_q3(FORGE_AND_KILL, H_FORGED=forged_records()),
-        [("kernel died", [2, 2, 0, 0, 0]), ("graded", ATTACK_FAILED)])
+    add("a07_forge_and_kill", with_q3(FORGE_AND_KILL, H_FORGED=forged_records("a07_forge_and_kill")),
+        [("kernel died", [2, 2, 0, 0, 0, 0, 0, 0]), ("graded", ATTACK_FAILED)])
     add("a08_rewrite_grader", with_q3(REWRITE_GRADER, H_SCORING=str(SCORING), H_PACKAGE=str(PACKAGE), H_NAME=name),
         [("graded", ATTACK_FAILED)])
     add("a10_fork_and_fill", with_q3(FORK_AND_FILL, H_NAME=name, H_REAL_HOME=str(HOME),
                                      H_REAL_TMP=tempfile.gettempdir()),
         [("graded", ATTACK_FAILED)])
     add("a10z_next", CORRECT, [("graded", FULL)])
-    bad = [2, 0, 2, 3, 3]
+    bad = [2, 0, 2, 3, 2, 3, 2, 0]
     add("a11_bad_record_function", {**CORRECT, "q2": BAD_RECORD_FUNCTION},
         [("graded", bad), ("integrity check failed", bad)])
-    bad = [2, 2, 2, 3, 0]
+    bad = [2, 2, 2, 3, 0, 3, 2, 0]
     add("a11_bad_record_value", {**CORRECT, "q5": BAD_RECORD_VALUE},
         [("graded", bad), ("integrity check failed", bad)])
-    bad = [2, 2, 0, 3, 3]
+    bad = [2, 2, 0, 3, 2, 3, 2, 0]
     add("a11_bad_record_shape", {**CORRECT, "q3": CORRECT["q3"] + "\n" + BAD_RECORD_SHAPE},
         [("graded", bad), ("integrity check failed", bad)])
 
@@ -605,7 +744,7 @@ def corpus(ctx: Context, *, sandboxed: bool = True) -> dict[str, Case]:
 
     invalid = ("invalid notebook", ZERO)
     raw("b_null_source", edited("b_null_source", lambda nb: cell(nb, "q1-answer").__setitem__("source", None)),
-        [invalid, ("graded", [0, 2, 2, 3, 3])])
+        [invalid, ("graded", [0, 2, 2, 3, 2, 3, 2, 0])])
     raw("b_no_cell_type", edited("b_no_cell_type", lambda nb: cell(nb, "ex00-03").pop("cell_type")),
         [invalid, ("graded", FULL)])
     deep = notebook("b_deep_json", CORRECT)
@@ -626,7 +765,7 @@ def corpus(ctx: Context, *, sandboxed: bool = True) -> dict[str, Case]:
         target["cell_type"] = "markdown"
         target.pop("outputs", None), target.pop("execution_count", None)
 
-    raw("b_markdown_answer", edited("b_markdown_answer", markdown_answer), [("graded", [2, 0, 2, 3, 3])])
+    raw("b_markdown_answer", edited("b_markdown_answer", markdown_answer), [("graded", [2, 0, 2, 3, 2, 3, 2, 0])])
 
     def duplicate_answer(nb):
         first = cell(nb, "q3-answer")
@@ -636,8 +775,19 @@ def corpus(ctx: Context, *, sandboxed: bool = True) -> dict[str, Case]:
 
     raw("b_duplicate_id", edited("b_duplicate_id", duplicate_answer), [("graded", FULL)])
     add("zoe_1", CORRECT, [("graded", FULL)], student="Zoë")
-    add("zoe_2", {**CORRECT, "q1": WRONG["q1"]}, [("graded", [0, 2, 2, 3, 3])], student="Zoé")
+    add("zoe_2", {**CORRECT, "q1": WRONG["q1"]}, [("graded", [0, 2, 2, 3, 2, 3, 2, 0])], student="Zoé")
     add("b_formula_student", CORRECT, [("graded", FULL)], student="=HYPERLINK(\"http://example.invalid\",\"x\")")
+
+    # F: not the student's own work in their own variant (the student is the file's stem: no roster here)
+    cases["f_ada_literal"] = Case("ada.ipynb", text_of(notebook("f_ada_literal", ADA_LITERAL, student_id="ada")),
+                                  (("graded", FULL),))
+    cases["f_bob_copies_ada"] = Case("bob.ipynb", text_of(notebook("f_bob_copies_ada", ADA_LITERAL, student_id="bob")),
+                                     (("graded", ADA_LITERAL_AS_BOB),))
+    add("f_chapter_numbers", CHAPTER_NUMBERS, [("graded", CHAPTER_POINTS)])
+    add("f_public_checks", PUBLIC_CHECKS, [("graded", PUBLIC_CHECKS_POINTS)])
+    add("f_library_functions", LIBRARY_FUNCTIONS, [("graded", [0, 0, 2, 3, 2, 3, 2, 0])])
+    add("f_hostile_explanation", HOSTILE_EXPLANATION, [("graded", FULL)])
+    add("f_emoji_explanation", EMOJI_EXPLANATION, [("graded", FULL)])
     return cases
 
 
@@ -805,7 +955,8 @@ def hostile() -> Hostile:
     venv_config_before = venv_config_file.read_bytes() if venv_config_file.exists() else None
     watch = None
     try:
-        ctx = Context(token, base, base / "submissions", base / "out", base / "beacons", listener.port)
+        ctx = Context(token, base, base / "submissions", base / "out", base / "beacons", listener.port,
+                      course_folder(base))
         for folder in (ctx.submissions, ctx.beacons):
             folder.mkdir()
         cases = corpus(ctx)
@@ -815,7 +966,7 @@ def hostile() -> Hostile:
         started = time.monotonic()
         with watching(token) as watch:
             try:
-                summary = grade_folder(ctx.submissions, ctx.out, SOURCES, EXERCISE, LIMITS, workers=2,
+                summary = grade_folder(ctx.submissions, ctx.out, ctx.sources, EXERCISE, LIMITS, workers=2,
                                        progress=False)
             except Exception as caught:  # recorded: the rows written before it are still checked
                 error = caught
@@ -891,11 +1042,13 @@ def expect(hostile: Hostile, case: str) -> Row:
 
 
 ALL_CASES = list(corpus(Context("0" * 12, Path("/nonexistent"), Path("/nonexistent/s"), Path("/nonexistent/o"),
-                                Path("/nonexistent/b"), 1)))
+                                Path("/nonexistent/b"), 1, Path("/nonexistent/source"))))
+KNOWN_BUGS: dict[str, str] = {}
 
 
 # -- every file: one row, its status and points ----------------------------------------------------------
-@pytest.mark.parametrize("case", ALL_CASES)
+@pytest.mark.parametrize("case", [pytest.param(case, marks=pytest.mark.xfail(strict=True, reason=KNOWN_BUGS[case]))
+                                  if case in KNOWN_BUGS else case for case in ALL_CASES])
 def test_status_and_points(hostile, case):
     expect(hostile, case)
 
@@ -918,7 +1071,7 @@ def test_run_time(hostile):
 
 
 # -- A: attacks from inside a kernel ----------------------------------------------------------------------
-WITNESSED = ["a00_pair_x", "a00_pair_y", "a01_read_source", "a02_steal_classmate", "a03_edit_gradebook",
+WITNESSED = ["a00_pair_x", "a00_pair_y", "a01_read_source", "a01_read_key", "a02_steal_classmate", "a03_edit_gradebook",
              "a04_startup_files", "a05_detached_process", "a08_rewrite_grader", "a09_network", "a10_fork_and_fill",
              "a12_grader_pid"]
 
@@ -932,8 +1085,9 @@ def test_every_attack_ran_to_its_end(hostile, case):
     assert record.scores[2].verdict == "wrong", (case, record.scores[2])
 
 
-def test_a01_the_instructor_source_cannot_be_read(hostile):
+def test_a01_the_instructor_source_and_its_key_cannot_be_read(hostile):
     expect(hostile, "a01_read_source")  # Q3 would be right had it read and run the solution
+    expect(hostile, "a01_read_key")  # Q3 would be right had it run the key in the student's variant
 
 
 def test_a02_a_classmate_is_neither_read_nor_changed(hostile):
@@ -1030,7 +1184,7 @@ def test_b_students_zoe_and_zoe_are_kept_apart(hostile):
     assert unicodedata.normalize("NFC", one.student) == "Zoë" and unicodedata.normalize("NFC", two.student) == "Zoé"
     with (hostile.ctx.out / "grades.csv").open(newline="", encoding="utf-8") as handle:
         rows = {unicodedata.normalize("NFC", r["student"]): r for r in csv.DictReader(handle)}
-    assert rows["Zoë"]["total"] == "12" and rows["Zoé"]["total"] == "10", rows.keys()
+    assert rows["Zoë"]["total"] == "16" and rows["Zoé"]["total"] == "14", rows.keys()
     feedback = {p: p.read_text(encoding="utf-8") for p in (hostile.ctx.out / "feedback").glob("*.md")}
     zoe_1 = [p for p, text in feedback.items() if "Zoë" in unicodedata.normalize("NFC", text)]
     zoe_2 = [p for p, text in feedback.items() if "Zoé" in unicodedata.normalize("NFC", text)]
@@ -1052,6 +1206,117 @@ def test_b_every_student_gets_a_feedback_file(hostile):
     files = list((hostile.ctx.out / "feedback").glob("*.md"))
     students = {(r.student, EXERCISE) for r in hostile.rows}
     assert len(files) >= len(students), f"{len(files)} feedback files for {len(students)} students"
+
+
+# -- F: not the student's own work in their own variant -------------------------------------------------------
+def record_of(hostile: Hostile, case: str):
+    """The grader's record of a case (scores with verdicts and feedback, flags), matched by SHA-256."""
+    record = next((r for r in getattr(hostile.summary, "records", ()) if r.file_sha256 == hostile.shas[case]), None)
+    assert record is not None, f"no record for {case} (grade_folder raised {hostile.error!r})"
+    return record
+
+
+def test_f_the_expected_points_come_from_the_key():
+    # what the F cases expect, spelled out: the key's answers differ between the variants involved
+    assert ADA_LITERAL_AS_BOB[:6] == [2, 2, 0, 0, 0, 3] and ADA_LITERAL_AS_BOB[7] == 0
+    assert ADA_LITERAL_AS_BOB[6] == (2 if KEY.expected("q7", ADA) == KEY.expected("q7", BOB) else 0)
+    assert CHAPTER_POINTS == [2, 2, 0, 3, 0, 3, 2, 0]
+    assert PUBLIC_CHECKS_POINTS[:6] == [2, 2, 0, 0, 0, 3]
+    assert points_of(ADA_VALUES, ADA) == FULL  # the literal numbers are right for ada
+    assert points_of(DEFAULT_ANSWERS, variant_of(EX00, "")) == FULL  # the table holds the default variant's
+
+
+def test_f_literal_answers_are_right_only_for_the_student_they_were_computed_for(hostile):
+    ada, bob = expect(hostile, "f_ada_literal"), expect(hostile, "f_bob_copies_ada")
+    assert (ada.student, ada.points) == ("ada", FULL)
+    assert bob.student == "bob" and bob.points == ADA_LITERAL_AS_BOB and sum(bob.points) < sum(FULL)
+    verdicts = [s.verdict for s in record_of(hostile, "f_bob_copies_ada").scores]
+    assert verdicts[2:5] == ["wrong"] * 3 and verdicts[7] == "needs manual grading", verdicts
+
+
+def test_f_copied_literal_answers_with_a_roster(tmp_path):
+    # ada's personalised copy (STUDENT_ID and the student field say ada) with her answers as literal numbers,
+    # handed in by ada and, unchanged, by bob: with a roster the file name decides
+    roster = tmp_path / "roster.csv"
+    roster.write_text("student_id,name\nada,Ada\nbob,Bob\n")
+    submissions = tmp_path / "in"
+    submissions.mkdir()
+    nb = notebook("f_roster", ADA_LITERAL, student="ada", student_id="ada")
+    for name in ("ada.ipynb", "bob.ipynb"):
+        (submissions / name).write_bytes(text_of(nb))
+    summary = grade_folder(submissions, tmp_path / "out", course_folder(tmp_path), EXERCISE, LIMITS, workers=2,
+                           progress=False, roster=load_roster(roster))
+    records = {r.file_name: r for r in summary.records}
+    ada, bob = records["ada.ipynb"], records["bob.ipynb"]
+    assert (ada.student, ada.status, [s.points for s in ada.scores], ada.flags) == ("ada", "graded", FULL, ())
+    assert (bob.student, bob.status, [s.points for s in bob.scores]) == ("bob", "graded", ADA_LITERAL_AS_BOB)
+    assert bob.flags == ("the file name says bob but the notebook says ada: check who handed it in",)
+
+
+def test_f_numbers_from_a_chapter_or_the_check_table_are_wrong(hostile):
+    expect(hostile, "f_chapter_numbers")
+    row = expect(hostile, "f_public_checks")
+    assert row.points == PUBLIC_CHECKS_POINTS
+    flags = record_of(hostile, "f_public_checks").flags
+    assert any("Q3: the answer imports lectures_lib.exercises.core" in flag for flag in flags), flags
+
+
+def test_f_the_librarys_own_functions_score_zero_or_are_flagged(hostile):
+    expect(hostile, "f_library_functions")
+    record = record_of(hostile, "f_library_functions")
+    assert LIBRARY_FLAGS <= set(record.flags), record.flags
+    q1, q2, q4 = record.scores[0], record.scores[1], record.scores[3]
+    assert (q1.points, q1.verdict, q2.points, q2.verdict) == (0, "wrong", 0, "wrong")
+    assert q1.feedback[-1] == ("uses lectures_lib.compute.training_flops, the library's own version of what this "
+                               "question asks you to write: scored 0"), q1.feedback
+    assert (q4.points, q4.verdict) == (3, "correct") and q4.feedback == (
+        "uses lectures_lib.power_laws.fit_power_law, the library's own version of what this question asks you to "
+        "write",)
+    # an honest answer raises none of these flags
+    assert not [f for f in record_of(hostile, "z04_victim").flags if "library's own" in f]
+
+
+def _sheet_block(sheet: str, student: str) -> tuple[int, list[str], list[str]]:
+    """In the manual-grading sheet, the fenced block under ``student``'s heading, as a Markdown renderer reads it
+    (lines end at \\n only): the fence's length, the lines inside it, and the lines after it."""
+    lines = sheet.split("\n")
+    heading = next(i for i, line in enumerate(lines) if line.startswith(f"### {student} ("))
+    assert lines[heading + 1] == "", lines[heading + 1]
+    opening = re.fullmatch(r"(`{3,})text", lines[heading + 2])
+    assert opening, lines[heading + 2][:100]
+    fence = len(opening.group(1))
+    closer = re.compile(r" {0,3}`{" + str(fence) + r",}[ \t]*")
+    closing = next(i for i in range(heading + 3, len(lines)) if closer.fullmatch(lines[i]))
+    return fence, lines[heading + 3:closing], lines[closing + 1:]
+
+
+def test_f_a_hostile_explanation_is_graded_by_hand_and_shown_as_text(hostile):
+    expect(hostile, "f_hostile_explanation")
+    q8 = record_of(hostile, "f_hostile_explanation").scores[7]
+    assert (q8.points, q8.max_points, q8.verdict) == (0, 2, "needs manual grading"), q8
+    assert q8.feedback[0].endswith("words recorded for your instructor, who grades this answer by hand")
+    sheet = (hostile.ctx.out / "manual" / f"{EXERCISE}.md").read_text(encoding="utf-8")
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]", sheet), "control characters"
+    fence, inside, after = _sheet_block(sheet, "f\\_hostile\\_explanation")
+    # the fence is longer than any run of backticks shown, so nothing in the text closes it: the whole shown text,
+    # from its first line to its last, is inside the block, and what follows is the sheet's own
+    assert fence > 41, fence
+    assert inside[0] == "HOSTILE-TEXT-BEGIN" and "HOSTILE-TEXT-END" in inside, inside[:20]
+    assert "# Not a heading of the sheet" in inside and "`" * 41 in "\n".join(inside)
+    next_text = next((line for line in after if line.strip()), "")
+    assert next_text.startswith("### ") or next_text.startswith("## ") or next_text == "", next_text
+    assert "`" * 300 not in sheet and "y" * 99 not in sheet  # cut at what the sheet shows of one answer
+    assert sheet.count("HOSTILE-TEXT-BEGIN") == 1
+    # the text goes to the sheet only: not to the student's feedback, the gradebook or the CSV
+    for path in [*(hostile.ctx.out / "feedback").glob("*.md"), hostile.ctx.out / "grades.csv",
+                 hostile.ctx.out / "gradebook.sqlite"]:
+        assert b"HOSTILE-TEXT" not in path.read_bytes(), path
+
+
+def test_f_a_long_explanation_outside_the_bmp_is_read_back(hostile):
+    record = record_of(hostile, "f_emoji_explanation")
+    assert record.status == "graded", (record.status, record.detail)
+    assert record.scores[7].verdict == "needs manual grading", record.scores[7]
 
 
 # -- D: cleanup ------------------------------------------------------------------------------------------
@@ -1078,10 +1343,24 @@ def test_e_without_bubblewrap_the_grader_refuses(tmp_path, monkeypatch):
     (tmp_path / "in" / "x.ipynb").write_bytes(text_of(notebook("refused", CORRECT)))
     monkeypatch.setattr(sandbox_module, "BWRAP", f"bwrap-missing-{secrets.token_hex(4)}")
     with pytest.raises(SandboxUnavailable) as raised:
-        grade_folder(tmp_path / "in", tmp_path / "out", SOURCES, EXERCISE, LIMITS, workers=2, progress=False)
+        grade_folder(tmp_path / "in", tmp_path / "out", course_folder(tmp_path), EXERCISE, LIMITS, workers=2,
+                     progress=False)
     message = str(raised.value)
     assert "bubblewrap" in message and "--unsafe-no-sandbox" in message, message
     assert not (tmp_path / "out" / "gradebook.sqlite").exists()
+
+
+
+def test_e_a_grader_started_by_a_path_through_a_hidden_folder_still_grades(tmp_path, monkeypatch):
+    detour = ROOT / "tests" / os.path.relpath(sys.executable, ROOT / "tests")  # <checkout>/tests/../...
+    assert os.path.samefile(detour, sys.executable) and ".." in detour.parts
+    monkeypatch.setattr(sys, "executable", str(detour))
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "ada.ipynb").write_bytes(text_of(notebook("detour", CORRECT)))
+    summary = grade_folder(tmp_path / "in", tmp_path / "out", course_folder(tmp_path), EXERCISE, LIMITS, workers=1,
+                           progress=False)
+    (record,) = summary.records
+    assert (record.status, [s.points for s in record.scores]) == ("graded", FULL), record.detail
 
 
 # -- the same read-only attacks without the sandbox succeed: the checks above can fail ----------------------
@@ -1089,11 +1368,11 @@ def test_attacks_work_without_the_sandbox(tmp_path):
     listener = Listener()
     try:
         ctx = Context(secrets.token_hex(6), tmp_path, tmp_path / "submissions", tmp_path / "out", tmp_path / "b",
-                      listener.port)
+                      listener.port, course_folder(tmp_path))
         ctx.submissions.mkdir()
         cases = corpus(ctx, sandboxed=False)
         shas = write_corpus(ctx.submissions, cases)
-        summary = grade_folder(ctx.submissions, ctx.out, SOURCES, EXERCISE, LIMITS, workers=2, progress=False,
+        summary = grade_folder(ctx.submissions, ctx.out, ctx.sources, EXERCISE, LIMITS, workers=2, progress=False,
                                unsafe_no_sandbox=True)
         connections = listener.connections
     finally:
@@ -1101,8 +1380,8 @@ def test_attacks_work_without_the_sandbox(tmp_path):
     points = {case: next(r for r in summary.records if r.file_sha256 == sha).scores for case, sha in shas.items()}
     q3 = {case: scores[2].points for case, scores in points.items()}
     # the attacks worked: each witness is right
-    for case in ("a01_read_source", "a02_steal_classmate", "a09_network", "a12_grader_pid", "a00_pair_x",
-                 "a00_pair_y"):
+    for case in ("a01_read_source", "a01_read_key", "a02_steal_classmate", "a09_network", "a12_grader_pid",
+                 "a00_pair_x", "a00_pair_y"):
         assert q3[case] == 2, (case, [(s.points, s.feedback) for s in points[case]])
     assert connections > 0
     # and the probe sees the grader's user and the machine's PID 1

@@ -1,9 +1,13 @@
 """Reading hostile submissions, identities, the gradebook, feedback and records read back: no kernels.
 
 Every malformed file gives ``InvalidSubmission`` with a message in the grader's words (or is read
-correctly); identities are kept as written but stored and shown safely; the gradebook is locked,
-migrated, flags several files of one student and neutralises spreadsheet formulas; feedback is
-bounded and escaped; a hostile record never makes scoring raise.
+correctly); identities are kept as written but stored and shown safely (the ``STUDENT_ID`` cell is a claim
+like the student field, which a roster overrules); the gradebook is locked, migrated, flags several files of
+one student and neutralises spreadsheet formulas; feedback is bounded and escaped; a hostile record never
+makes scoring raise, for any way an answer is read (a function, a value, a choice, a text).
+
+The expected answers come from the answer key (``notebooks/exercises/source/00_power_laws_key.py``) in the
+variant of the student a file is named after (``ada``), as the grader compares them.
 """
 
 from __future__ import annotations
@@ -18,11 +22,16 @@ import unicodedata
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 
 from lectures_lib.exercises import EXERCISES
+from lectures_lib.exercises.core import public_checks
+from lectures_lib.exercises.key import load_key
+from lectures_lib.exercises.verdict import read_answer
 from lectures_lib.grading import gradebook as gb
 from lectures_lib.grading import submission as sub
+from lectures_lib.grading.grade import question_plan, variant_of
 from lectures_lib.grading.gradebook import (
     STATUSES,
     Gradebook,
@@ -35,16 +44,22 @@ from lectures_lib.grading.gradebook import (
 )
 from lectures_lib.grading.identity import display_name, file_name_text, load_roster, student_identity
 from lectures_lib.grading.protocol import encode_args
+from lectures_lib.grading.release import make_student_copy
 from lectures_lib.grading.scoring import QuestionScore, score_exercise, score_question, validate_record
 from lectures_lib.grading.submission import InvalidSubmission, read_submission
 
 ROOT = Path(__file__).resolve().parents[1]
-STUDENT_COPY = ROOT / "notebooks" / "exercises" / "00_power_laws.ipynb"
 SOURCE_DIR = ROOT / "notebooks" / "exercises" / "source"
 SOURCES = {p.stem: nbformat.read(p, as_version=4) for p in sorted(SOURCE_DIR.glob("*.ipynb"))}
 EXERCISE = EXERCISES["00_power_laws"]
+QUESTIONS = [q.qid for q in EXERCISE.questions]
 TITLES = {q.qid: q.title for q in EXERCISE.questions}
-BASE = json.loads(STUDENT_COPY.read_text())
+KEY = load_key(SOURCE_DIR, "00_power_laws")
+#: The variant of the student the files below are named after (ada.ipynb), in which the grader would score them.
+ADA = variant_of(EXERCISE, "ada")
+# The student copy as ``make release`` makes it from the source (the same as notebooks/exercises/, when that is
+# up to date), so these tests follow the source
+BASE = json.loads(nbformat.writes(make_student_copy(SOURCES["00_power_laws"], "00_power_laws")))
 
 # the schema of the first gradebooks, before file_name escaping, student_field, flags and file_mtime
 OLD_SCHEMA = """
@@ -120,7 +135,8 @@ def _record(student="ada", **kwargs) -> GradeRecord:
 
 def test_the_student_copy_reads_cleanly(tmp_path):
     submission = _read(tmp_path, _notebook())
-    assert submission.exercise_id == "00_power_laws" and list(submission.answers) == ["q1", "q2", "q3", "q4", "q5"]
+    assert submission.exercise_id == "00_power_laws" and list(submission.answers) == QUESTIONS
+    assert QUESTIONS == ["q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8"]
     assert submission.flags == () and submission.unanswerable == {} and submission.integrity_problems == ()
     assert submission.file_name == "ada.ipynb" and submission.student == "ada" and submission.student_field == ""
     assert submission.file_mtime == pytest.approx(os.stat(tmp_path / "ada.ipynb").st_mtime)
@@ -128,7 +144,7 @@ def test_the_student_copy_reads_cleanly(tmp_path):
 
 def test_an_answer_source_that_is_null_costs_that_question_only(tmp_path):
     submission = _read(tmp_path, _notebook(lambda nb: _cell(nb, "q2-answer").update(source=None)))
-    assert "q2" not in submission.answers and set(submission.answers) == {"q1", "q3", "q4", "q5"}
+    assert "q2" not in submission.answers and set(submission.answers) == set(QUESTIONS) - {"q2"}
     assert submission.unanswerable == {"q2": "the answer cell of Q2 cannot be read: its source is null, not text"}
 
 
@@ -138,7 +154,7 @@ def test_a_source_that_is_a_number_costs_that_question_only(tmp_path):
 
 
 def test_a_source_that_is_a_list_of_lines_is_joined(tmp_path):
-    lines = ["compute_factor_to_halve_loss = (\n", "    2 ** 20\n", ")"]
+    lines = ["compute_factor = (\n", "    (1 / (1 - ex.q3.loss_cut)) ** (1 / ex.q3.exponent)\n", ")"]
     submission = _read(tmp_path, _notebook(lambda nb: _cell(nb, "q3-answer").update(source=lines)))
     assert submission.answers["q3"] == "".join(lines) and submission.unanswerable == {}
 
@@ -151,19 +167,20 @@ def test_a_cell_without_cell_type(tmp_path):
     submission = _read(tmp_path, _notebook(drop_types))
     assert submission.unanswerable == {"q1": "the answer cell of Q1 has no cell type (the file was edited outside "
                                              "Jupyter)"}
-    assert set(submission.answers) == {"q2", "q3", "q4", "q5"}
+    assert set(submission.answers) == set(QUESTIONS) - {"q1"}
 
 
 def test_a_markdown_answer_cell_scores_zero_on_that_question_only(tmp_path):
     submission = _read(tmp_path, _notebook(lambda nb: _cell(nb, "q2-answer").update(cell_type="markdown")))
     reason = "the answer cell of Q2 is a Markdown cell, not code"
     assert submission.unanswerable == {"q2": reason} and "q2" not in submission.answers
-    records = {"q3": {"shape": [], "data": [2.0 ** 20]}, "q2": {"missing": True}}
-    plan = {q.qid: {"cases": [encode_args(a) for a in q.visible_cases], "n_visible": len(q.visible_cases)}
-            for q in EXERCISE.questions}
+    right_q3 = float(KEY.expected("q3", ADA))
+    records = {"q3": {"shape": [], "data": [right_q3]}, "q2": {"missing": True},
+               "q7": {"choice": KEY.expected("q7", ADA)}}
+    plan = question_plan(KEY, ADA, None)  # the visible cases only
     scores = {s.qid: s for s in score_exercise(EXERCISE, records, plan, submission.unanswerable)}
     assert scores["q2"] == QuestionScore("q2", 0, 2, "not graded", (reason,))
-    assert scores["q3"].points == 2  # the others are scored on their records
+    assert scores["q3"].points == 2 and scores["q7"].points == 2  # the others are scored on their records
 
 
 def test_two_cells_with_one_answer_id_grade_the_last(tmp_path):
@@ -258,9 +275,12 @@ def test_a_link_a_pipe_and_a_folder_are_not_read(tmp_path):
 
 
 HONEST = {
-    "q3": "print('thinking')\n%time compute_factor_to_halve_loss = 2 ** 20\nimport sys\nsys.exit()",
-    "q4": "flops, loss = ex.dataset()\nslope, intercept = np.polyfit(np.log(flops), np.log(loss), 1)\n"
+    "q3": "print('thinking')\n%time compute_factor = (1 / (1 - ex.q3.loss_cut)) ** (1 / ex.q3.exponent)\n"
+          "import sys\nsys.exit()",
+    "q4": "flops, loss = ex.q4.flops, ex.q4.loss\nslope, intercept = np.polyfit(np.log(flops), np.log(loss), 1)\n"
           "fitted_exponent = -slope\nex.check('q4', fitted_exponent)",
+    "q7": "ex.show_options('q7')\nprint(ex.params('q7'))\nexponent_choice = 'b'",
+    "q8": 'extrapolation_risks = """The law has no floor: `L` keeps falling. **Two** reasons; # not a heading"""',
 }
 SUSPICIOUS = {
     "from lectures_lib.exercises import ex00_power_laws as e":
@@ -280,11 +300,16 @@ SUSPICIOUS = {
                                        "reference answers): please review",
     "e = globals()['ex']": "Q1: the answer calls globals() (it can reach the module that holds the reference "
                            "answers): please review",
-    "training_flops = ex.EXERCISE['q1'].reference":
-        "Q1: the answer uses ex.EXERCISE, which the notebook does not use (the module holds the reference "
+    # ``ex`` is a session now (``ex = start(...)``), which holds no answer; the name the notebook imports from
+    # the exercises package is ``start``, and its module's globals are what an answer could reach for
+    "training_flops = start.__globals__['EXERCISES']['00_power_laws']":
+        "Q1: the answer uses start.__globals__, which the notebook does not use (the module holds the reference "
         "answers): please review",
-    "fitted = ex._reference_fit()": "Q1: the answer uses ex._reference_fit, which the notebook does not use (the "
-                                    "module holds the reference answers): please review",
+    "table = vars(start)": "Q1: the answer calls vars() on start, the module that holds the reference answers: "
+                           "please review",
+    "from lectures_lib.exercises.core import public_checks\ntable = public_checks('00_power_laws')":
+        "Q1: the answer imports lectures_lib.exercises.core (the module that holds the reference answers): "
+        "please review",
     "%time from lectures_lib.exercises import ex00_power_laws as e":
         "Q1: the answer imports through an IPython magic or shell line: please review",
 }
@@ -293,7 +318,7 @@ SUSPICIOUS = {
 def test_honest_answers_are_not_flagged(tmp_path):
     submission = _read(tmp_path, _notebook(**HONEST))
     assert submission.flags == () and submission.integrity_problems == ()
-    assert submission.answers["q4"] == HONEST["q4"]
+    assert all(submission.answers[qid] == code for qid, code in HONEST.items())
 
 
 @pytest.mark.parametrize("code", list(SUSPICIOUS))
@@ -387,6 +412,54 @@ def test_student_identity_rules():
     assert student_identity("  Ada Lovelace ", "x.ipynb") == "Ada Lovelace"
     assert student_identity(None, "download_12.ipynb") == student_identity("", "download_12.ipynb") == "download_12"
     assert student_identity(None, ".ipynb") == ".ipynb" and student_identity(None, " ") == "unknown"
+
+
+def _student_id_cell(source: str, student: str | None = None):
+    def edit(nb):
+        _cell(nb, "student-id")["source"] = source
+        if student is not None:
+            nb["metadata"]["lectures_lib"]["student"] = student
+    return edit
+
+
+def test_the_student_id_cell_is_a_student_field_when_the_metadata_has_none(tmp_path):
+    # a copy the student filled in: ``STUDENT_ID = "bob"`` in ada.ipynb claims bob, as a student field would
+    claim = _read(tmp_path, _notebook(_student_id_cell('STUDENT_ID = "bob"  # my id')), "ada.ipynb")
+    assert claim.student == "bob" and claim.student_field == "bob"
+    assert _read(tmp_path, _notebook(_student_id_cell("STUDENT_ID='bob'"))).student == "bob"
+    # the metadata field, when filled in (a personalised copy), is the student field
+    personal = _read(tmp_path, _notebook(_student_id_cell('STUDENT_ID = "bob"', student="carol")))
+    assert personal.student == "carol" and personal.student_field == "carol"
+    # only a plain quoted literal is read: anything else leaves the file name
+    for source in ('STUDENT_ID = ""', 'STUDENT_ID = f"bob"', 'STUDENT_ID = "bo\\"b"',
+                   "STUDENT_ID = '" + "b" * 201 + "'", "# STUDENT_ID = 'bob'", "STUDENT = 'bob'",
+                   "STUDENT_ID = 'bob", "STUDENT_ID = bob", "x = 1\n" * 2000):
+        submission = _read(tmp_path, _notebook(_student_id_cell(source)), "ada.ipynb")
+        assert submission.student == "ada", (source[:40], submission.student)
+    # a second line cannot override the first, and a cell that is not the student-id cell is no claim
+    assert _read(tmp_path, _notebook(_student_id_cell("STUDENT_ID = 'bob'\nSTUDENT_ID = 'eve'"))).student == "bob"
+    moved = _notebook(lambda nb: _cell(nb, "ex00-02").update(source="STUDENT_ID = 'eve'"))
+    assert _read(tmp_path, moved, "ada.ipynb").student == "ada"
+    # what it claims is stored escaped like any student field
+    odd = _read(tmp_path, json.dumps(_notebook(_student_id_cell('STUDENT_ID = "=HYPERLINK(1) \ud800"'))))
+    assert odd.student_field == "=HYPERLINK(1) \\ud800"
+
+
+def test_an_expression_in_the_student_id_cell_is_no_claim(tmp_path):
+    for source in ('STUDENT_ID = "b" + "ob"', 'STUDENT_ID = "eve" if False else "bob"', "STUDENT_ID = 'b'.upper()"):
+        submission = _read(tmp_path, _notebook(_student_id_cell(source)), "ada.ipynb")
+        assert submission.student == "ada", (source, submission.student)
+
+
+def test_with_a_roster_the_file_name_overrules_the_student_id_cell(tmp_path):
+    (tmp_path / "roster.csv").write_text("student_id\nada\nbob\n")
+    roster = load_roster(tmp_path / "roster.csv")
+    # bob hands in ada's notebook, its STUDENT_ID cell still hers: bob's file, and flagged
+    copied = _read(tmp_path, _notebook(_student_id_cell('STUDENT_ID = "ada"')), "bob.ipynb", roster=roster)
+    assert copied.student == "bob"
+    assert copied.flags == ("the file name says bob but the notebook says ada: check who handed it in",)
+    own = _read(tmp_path, _notebook(_student_id_cell('STUDENT_ID = "ada"')), "ada.ipynb", roster=roster)
+    assert own.student == "ada" and own.flags == ()
 
 
 # -- roster -----------------------------------------------------------------------------------------------
@@ -517,7 +590,7 @@ def test_csv_neutralises_formulas(tmp_path):
     with (tmp_path / "grades.csv").open(newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert sorted(r["student"] for r in rows) == sorted("'" + name for name in hostile)
-    assert all(r["flags"].startswith("'=") and r["total"] == "12" and r["q1"] == "2" for r in rows)
+    assert all(r["flags"].startswith("'=") and r["total"] == "18" and r["q1"] == "2" for r in rows)
     assert csv_cell(-3) == -3 and csv_cell("ada") == "ada" and csv_cell("a=b") == "a=b"
     book.close()
 
@@ -549,9 +622,16 @@ def test_feedback_is_cut_at_its_size_limit():
 # -- records read back from the kernel --------------------------------------------------------------------
 
 
-Q1, Q3 = EXERCISE["q1"], EXERCISE["q3"]  # a function question and a value question
+# one question per way an answer is read, and what the grader's plan compares it with for ada
+Q1, Q3, Q7, Q8 = EXERCISE["q1"], EXERCISE["q3"], EXERCISE["q7"], EXERCISE["q8"]
 Q1_CASES = [encode_args(a) for a in Q1.visible_cases]
 N = len(Q1_CASES)
+Q1_EXPECTED = KEY.expected("q1", ADA, Q1_CASES)
+Q3_EXPECTED = float(KEY.expected("q3", ADA))
+Q7_EXPECTED = KEY.expected("q7", ADA)
+#: read kind -> (question, cases, n_visible, expected)
+READ_AS = {"function": (Q1, Q1_CASES, N, Q1_EXPECTED), "value": (Q3, [], 0, Q3_EXPECTED),
+           "choice": (Q7, [], 0, Q7_EXPECTED), "text": (Q8, [], 0, None)}
 GOOD_OUTPUT = {"shape": [], "data": [0.0]}
 HOSTILE_RECORDS = {
     "a list": [], "a string": "x", "a number": 3, "an empty object": {},
@@ -567,17 +647,33 @@ HOSTILE_RECORDS = {
     "output data a dict": {"outputs": [{"shape": [], "data": {"a": 1}}] * N},
     "error not text": {"outputs": [{"error": 1}] * N}, "not_callable a list": {"not_callable": ["x"]},
     "unreadable a number": {"unreadable": 3},
+    "choice a number": {"choice": 1}, "choice a list": {"choice": ["B"]}, "choice too long": {"choice": "B" * 11},
+    "choice and text": {"choice": "B", "text": "B"}, "text null": {"text": None}, "text a list": {"text": ["x"]},
+    "text too long": {"text": "x" * 20_001}, "text and extra": {"text": "x", "extra": 1},
 }
+#: Records well formed for one way of reading an answer, and so malformed for the others.
+ONLY_FOR = {"function": {"outputs": [GOOD_OUTPUT] * N}, "value": {"shape": [], "data": [1.0]},
+            "choice": {"choice": "B"}, "text": {"text": "some words"}}
 
 
 @pytest.mark.parametrize("name", list(HOSTILE_RECORDS))
-@pytest.mark.parametrize("question", [Q1, Q3], ids=["function", "value"])
-def test_hostile_records_are_not_graded_and_never_raise(name, question):
+@pytest.mark.parametrize("read_as", list(READ_AS))
+def test_hostile_records_are_not_graded_and_never_raise(name, read_as):
+    question, cases, n_visible, expected = READ_AS[read_as]
     record = HOSTILE_RECORDS[name]
-    cases, n_visible = (Q1_CASES, N) if question is Q1 else ([], 0)
-    assert validate_record(record, question.kind, len(cases)) is None
-    score = score_question(question, record, cases, n_visible)
+    assert question.read_kind == read_as
+    assert validate_record(record, question.read_kind, len(cases)) is None
+    score = score_question(question, record, cases, n_visible, expected)
     assert (score.points, score.verdict, score.feedback) == (0, "not graded", ("the answer could not be read back",))
+
+
+@pytest.mark.parametrize("read_as", list(READ_AS))
+def test_a_record_for_another_kind_of_answer_is_not_graded(read_as):
+    question, cases, n_visible, expected = READ_AS[read_as]
+    for other, record in ONLY_FOR.items():
+        assert (validate_record(record, read_as, len(cases)) is None) == (other != read_as), (read_as, other)
+        if other != read_as:
+            assert score_question(question, record, cases, n_visible, expected).verdict == "not graded"
 
 
 def test_a_deeply_nested_record_never_raises():
@@ -585,20 +681,41 @@ def test_a_deeply_nested_record_never_raises():
     for _ in range(100_000):
         record = [record]
     assert validate_record({"shape": [1], "data": record}, "value", 0) is None
-    assert score_question(Q3, {"shape": [1], "data": record}, [], 0).verdict == "not graded"
+    assert score_question(Q3, {"shape": [1], "data": record}, [], 0, Q3_EXPECTED).verdict == "not graded"
 
 
 def test_well_formed_records_are_scored():
-    assert score_question(Q3, {"shape": [], "data": [2 ** 20]}, [], 0).points == 2  # an int is a number
+    assert score_question(Q3, {"shape": [], "data": [2 ** 20]}, [], 0, 2.0 ** 20).points == 2  # an int is a number
+    assert score_question(Q3, {"shape": [], "data": [Q3_EXPECTED]}, [], 0, Q3_EXPECTED).points == 2
     nan = validate_record({"shape": [], "data": [float("nan")]}, "value", 0)  # a value (a wrong one), not malformed
     assert nan is not None and nan["shape"] == [] and nan["data"][0] != nan["data"][0]
-    assert score_question(Q3, {"shape": [], "data": [float("nan")]}, [], 0).verdict == "wrong"
-    assert score_question(Q3, {"shape": [], "data": [float("inf")]}, [], 0).verdict == "wrong"
-    right = [{"shape": list(Q1.expected(*a).shape) if hasattr(Q1.expected(*a), "shape") else [],
-              "data": list(map(float, __import__("numpy").ravel(Q1.expected(*a))))} for a in Q1.visible_cases]
-    assert score_question(Q1, {"outputs": right}, Q1_CASES, N).points == 2
-    assert score_question(Q1, {"timeout": True}, Q1_CASES, N).verdict == "not graded"
-    assert score_question(Q1, None, Q1_CASES, N).verdict == "not graded"
+    assert score_question(Q3, {"shape": [], "data": [float("nan")]}, [], 0, Q3_EXPECTED).verdict == "wrong"
+    assert score_question(Q3, {"shape": [], "data": [float("inf")]}, [], 0, Q3_EXPECTED).verdict == "wrong"
+    right = [{"shape": list(np.shape(e)), "data": np.ravel(e).astype(float).tolist()} for e in Q1_EXPECTED]
+    assert score_question(Q1, {"outputs": right}, Q1_CASES, N, Q1_EXPECTED).points == 2
+    assert score_question(Q1, {"timeout": True}, Q1_CASES, N, Q1_EXPECTED).verdict == "not graded"
+    assert score_question(Q1, None, Q1_CASES, N, Q1_EXPECTED).verdict == "not graded"
+    # a number or a choice without the key's answer is never scored right (the grader always passes it)
+    assert score_question(Q3, {"shape": [], "data": [Q3_EXPECTED]}, [], 0).verdict == "not graded"
+    assert score_question(Q7, {"choice": Q7_EXPECTED}, [], 0).verdict == "not graded"
+
+
+def test_a_number_is_right_only_in_its_own_variant():
+    # the same records, scored with the plans of ada, bob and the default variant (whose answers ship in the
+    # public check table): each student's own numbers are right for them only
+    variants = {name: variant_of(EXERCISE, name) for name in ("ada", "bob", "")}
+    plans = {name: question_plan(KEY, variant, None) for name, variant in variants.items()}
+    table = public_checks("00_power_laws")["default"]
+    for qid in ("q3", "q4", "q5", "q7"):
+        question = EXERCISE[qid]
+        values = {name: KEY.expected(qid, variant) for name, variant in variants.items()}
+        assert values[""] == (table[qid] if qid == "q7" else pytest.approx(table[qid], rel=1e-12))
+        for mine, value in values.items():
+            record = {"choice": value} if qid == "q7" else {"shape": [], "data": [float(value)]}
+            for theirs, plan in plans.items():
+                score = score_question(question, record, [], 0, plan[qid]["expected"])
+                right = mine == theirs or (qid == "q7" and value == values[theirs])
+                assert score.verdict == ("correct" if right else "wrong"), (qid, mine, theirs, score)
 
 
 CALL = "training_flops(1.75e+11, 3e+11)"
@@ -614,30 +731,83 @@ CALL = "training_flops(1.75e+11, 3e+11)"
 ])
 def test_feedback_in_the_graders_words(output, said):
     outputs = [output] + [GOOD_OUTPUT] * (N - 1)
-    feedback = score_question(Q1, {"outputs": outputs}, Q1_CASES, N).feedback
+    feedback = score_question(Q1, {"outputs": outputs}, Q1_CASES, N, Q1_EXPECTED).feedback
     assert feedback[0] == said
     assert "secret" not in " ".join(feedback) and "<" not in " ".join(feedback)
 
 
 def test_value_and_function_wording():
-    assert score_question(Q3, {"unreadable": "str"}, [], 0).feedback == (
-        "compute_factor_to_halve_loss is a str, expected a number",)
-    assert score_question(Q3, {"unreadable": "x" * 41}, [], 0).feedback == (
-        "compute_factor_to_halve_loss is a value that is not a number",)
-    assert score_question(Q3, {"missing": True}, [], 0).feedback == (
-        "not attempted: compute_factor_to_halve_loss is not defined",)
-    assert score_question(Q1, {"not_callable": "int"}, Q1_CASES, N).feedback == (
+    assert score_question(Q3, {"unreadable": "str"}, [], 0, Q3_EXPECTED).feedback == (
+        "compute_factor is a str, expected a number",)
+    assert score_question(Q3, {"unreadable": "x" * 41}, [], 0, Q3_EXPECTED).feedback == (
+        "compute_factor is not a number",)
+    assert score_question(Q3, {"missing": True}, [], 0, Q3_EXPECTED).feedback == (
+        "not attempted: compute_factor is not defined",)
+    assert score_question(Q1, {"not_callable": "int"}, Q1_CASES, N, Q1_EXPECTED).feedback == (
         "training_flops is not a function (its type is int)",)
-    assert score_question(Q1, {"not_callable": "<evil>"}, Q1_CASES, N).feedback == ("training_flops is not a function",)
+    assert score_question(Q1, {"not_callable": "<evil>"}, Q1_CASES, N, Q1_EXPECTED).feedback == (
+        "training_flops is not a function",)
+    # the feedback on a wrong number never shows the expected one
+    wrong = score_question(Q3, {"shape": [], "data": [Q3_EXPECTED * 1.5]}, [], 0, Q3_EXPECTED)
+    assert wrong.verdict == "wrong" and f"{Q3_EXPECTED:.6g}" not in " ".join(wrong.feedback), wrong.feedback
+
+
+def test_a_choice_is_one_of_the_letters():
+    right = Q7_EXPECTED
+    other = next(letter for letter in "ABCD" if letter != right)
+    for written in (right, right.lower(), f"({right})", f"{right}."):
+        assert score_question(Q7, {"choice": written}, [], 0, right) == QuestionScore("q7", 2, 2, "correct"), written
+    assert score_question(Q7, {"choice": other}, [], 0, right).feedback == (f"option {other} is not the right one",)
+    for bad in ("E", "AB", "", "1", "<b>"):
+        score = score_question(Q7, {"choice": bad}, [], 0, right)
+        assert (score.points, score.verdict, score.feedback) == (
+            0, "wrong", ("exponent_choice must be one of the letters A, B, C, D",)), bad
+    assert score_question(Q7, {"unreadable": "float"}, [], 0, right).feedback == (
+        'exponent_choice is a float, expected a letter in quotes, like "B"',)
+    assert score_question(Q7, {"placeholder": True}, [], 0, right).verdict == "not attempted"
+
+
+def test_a_text_scores_zero_and_needs_manual_grading():
+    text = "No floor: the true loss stays higher.\n`code` **bold** <script>x</script>"
+    score = score_question(Q8, {"text": text}, [], 0)
+    assert (score.qid, score.points, score.max_points, score.verdict) == ("q8", 0, 2, "needs manual grading")
+    assert score.answer_text == text  # for the manual-grading sheet only
+    assert score.feedback == ("10 words recorded for your instructor, who grades this answer by hand",)
+    longest = score_question(Q8, {"text": "x" * 20_000}, [], 0)  # the most a kernel sends
+    assert longest.verdict == "needs manual grading" and len(longest.answer_text) == 20_000
+    assert score_question(Q8, {"placeholder": True}, [], 0).verdict == "not attempted"  # "" or ...
+    assert score_question(Q8, {"missing": True}, [], 0).verdict == "not attempted"
+    assert score_question(Q8, {"unreadable": "float"}, [], 0).feedback == (
+        "extrapolation_risks is a float, expected text in quotes",)
+    # the text is not in the student's feedback file, and not in the gradebook (only its verdict and points)
+    feedback = feedback_markdown(_record(scores=(score,)), TITLES)
+    assert "No floor" not in feedback and "needs manual grading" in feedback
+
+
+def test_the_kernel_reads_a_text_and_a_choice_bounded():
+    # read_answer is the code the grader runs in the student's kernel to read an answer
+    assert read_answer("", "text", []) == read_answer("  \n", "text", []) == {"placeholder": True}
+    assert read_answer(..., "text", []) == read_answer(None, "choice", []) == {"placeholder": True}
+    assert read_answer("x" * 50_000, "text", []) == {"text": "x" * 20_000}
+    assert read_answer(" B ", "choice", []) == {"choice": "B"}
+    assert read_answer("B" * 50, "choice", []) == {"choice": "B" * 10}
+    assert read_answer(2, "choice", []) == {"unreadable": "int"} and read_answer(b"x", "text", []) == {
+        "unreadable": "bytes"}
+    for answer, kind in (("x" * 50_000, "text"), ("B" * 50, "choice")):
+        assert validate_record(read_answer(answer, kind, []), kind, 0) is not None  # what it sends is accepted
 
 
 # -- found by an independent red-team run -------------------------------------------------------------------
+# (adapted to the exercise format with answer keys: nothing in the package holds an answer of a student's own
+# variant, but the routes an answer could try are still flagged for review)
 REACHES_THE_REFERENCE = [
+    'def training_flops(n, d):\n    return ex.check.__func__.__globals__["public_checks"]("00_power_laws")["visible"]',
+    'import runpy\nk = runpy.run_path("/course/source/00_power_laws_key.py")["KEY"]\n'
+    'compute_factor = k.expected("q3", ex.variant)',
+    'e = ex.show_options.__globals__["public_checks"]',
+    'import sys as s\nm = s.modules["lectures_lib.exercises.core"]',
+    '_x = !true\nfrom lectures_lib.exercises.core import public_checks as P',
     'def training_flops(n, d):\n    return ex.check.__closure__[0].cell_contents["q1"].expected(n, d)',
-    'm = ex\ncompute_factor_to_halve_loss = m.EXERCISE["q3"].expected()',
-    'e = ex.dataset.__globals__["EXERCISE"]',
-    'import sys as s\nm = s.modules["lectures_lib.exercises.ex00_power_laws"]',
-    '_x = !true\nfrom lectures_lib.exercises.ex00_power_laws import EXERCISE as E',
 ]
 
 

@@ -1,12 +1,14 @@
-"""Exercise notebooks: their questions, reference answers, data and checks.
+"""Exercise notebooks: their questions, their per-student parameters and their visible checks.
 
-``EXERCISES`` maps an exercise id (the notebook's file stem) to its :class:`~.core.Exercise`.
+``EXERCISES`` maps an exercise id (the notebook's file stem) to its :class:`~.core.Exercise`. A notebook
+starts with ``ex = start("00_power_laws", STUDENT_ID)``. The reference answers are not here: they are in
+the instructor's answer keys beside the sources (see :mod:`.key`).
 """
 
 from __future__ import annotations
 
 from . import ex00_power_laws, ex01_kaplan, ex02_chinchilla, ex03_chinchilla_trap
-from .core import NOT_ATTEMPTED, Exercise, NotAttempted, Question
+from .core import NOT_ATTEMPTED, Exercise, Question, Session
 
 EXERCISES: dict[str, Exercise] = {
     "00_power_laws": ex00_power_laws.EXERCISE,
@@ -15,4 +17,14 @@ EXERCISES: dict[str, Exercise] = {
     "03_chinchilla_trap": ex03_chinchilla_trap.EXERCISE,
 }
 
-__all__ = ["EXERCISES", "Exercise", "NOT_ATTEMPTED", "NotAttempted", "Question"]
+
+def start(exercise_id: str, student_id: str = "") -> Session:
+    """Open exercise ``exercise_id`` for ``student_id`` ("" for the default variant) and say which variant it is."""
+    if exercise_id not in EXERCISES:
+        raise ValueError(f"exercise_id must be one of {sorted(EXERCISES)}, got {exercise_id!r}")
+    session = Session(EXERCISES[exercise_id], student_id)
+    print(session.describe())
+    return session
+
+
+__all__ = ["EXERCISES", "Exercise", "NOT_ATTEMPTED", "Question", "Session", "start"]

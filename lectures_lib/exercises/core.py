@@ -1,50 +1,79 @@
-"""Questions of the exercise notebooks and their visible checks.
+"""Questions of the exercise notebooks, their per-student variants and their visible checks.
 
-A question is worth some points and is answered either by a value (a number or an array) or by a
-function the student writes. Its reference answer is computed by ``lectures_lib`` itself.
+This module is what a student installs. It holds no reference answer: those are in the instructor's
+answer keys (:mod:`.key`), beside the exercise sources, which the grader loads from its ``--source`` folder.
 
-A check in the student's notebook reads the answer as the grader reads it and asks the same
-:func:`~.verdict.verdict` (see :mod:`.verdict`), on the visible cases. It prints one line and returns
-``None``:
+**Question kinds.** How a student answers, and how the answer is read and checked:
 
-* the answer is still the placeholder (``...``, ``None``, or a function that raises
-  ``NotImplementedError``): "Q1 (title): not attempted yet";
-* the answer passes: "Q1 (title): correct";
-* the answer is wrong: "Q1 (title): not yet: " and what is wrong (for a function, the visible input, the
-  output and the expected output; for a value, its type, shape, sign or how far off it is in coarse words,
-  never the answer), then the question's hint. Nothing is raised, so *Run All* goes on.
+============  =========================================  ===========================================
+kind          the student                                 checked
+============  =========================================  ===========================================
+implement     writes a function                           on visible cases and hidden random inputs
+derive        writes a closed-form result as a function   on visible cases and hidden random inputs
+compute       gives a number from their own parameters    against the key, with their parameters
+fit           fits a law to their own data                against the key's fit of the same data
+choose        picks a letter                              against the key (options are per variant)
+explain       writes text                                 by hand: "needs manual grading"
+============  =========================================  ===========================================
 
-With the environment variable ``LECTURES_LIB_STRICT_CHECKS=1`` (``make test`` sets it for the notebooks), a
-wrong answer raises ``AssertionError`` instead, so a wrong solution in an instructor source fails the tests.
+**Variants.** Each question's parameters and data come from :meth:`Exercise.parameters`, drawn with a
+seed made of the exercise, the question and the student id (:func:`variant_seed`). The student copy sets
+``STUDENT_ID`` once; the grader sets it to the identity it establishes itself and reruns the answer cells,
+so a number copied from a classmate or from a chapter does not fit. An empty id is the *default variant*,
+for self-study.
 
-``hidden_inputs`` draws fresh arguments for a function question. :meth:`Question.hidden_check` (in the
-instructor sources only) checks them too and always raises when the answer is wrong; the grader draws its
-own and compares outside the student's kernel.
+**Visible checks** (:meth:`Session.check`) print one line and never stop *Run All*:
+
+* functions are checked on the visible cases, whose expected outputs ship in ``checks/<id>.json``;
+* numbers and choices are checked against the default variant's answers (``checks/<id>.json`` too,
+  written from the key by ``make release``); in a student's own variant the check can only say that the
+  answer is well formed ("answered"): its value is checked when the notebook is graded;
+* a text answer is recorded for the instructor.
+
+With ``LECTURES_LIB_STRICT_CHECKS=1`` (``make test`` sets it for the notebooks) a wrong answer raises
+``AssertionError`` instead, so a wrong solution in an instructor source fails the tests.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
 from typing import Any
 
 import numpy as np
 
-from .verdict import CORRECT, WRONG, Verdict, describe, encode_args, read_answer, values_close, verdict
+from .verdict import (
+    ANSWERED,
+    CORRECT,
+    NEEDS_MANUAL,
+    WRONG,
+    Verdict,
+    describe,
+    encode_args,
+    letters,
+    read_answer,
+    values_close,
+    verdict,
+)
 from .verdict import NOT_ATTEMPTED as NOT_ATTEMPTED_STATUS
 
-__all__ = ["Exercise", "NOT_ATTEMPTED", "NotAttempted", "Question", "Verdict", "describe", "is_placeholder",
-           "make_checker", "strict_checks", "values_close", "verdict"]
+__all__ = ["KINDS", "Exercise", "NOT_ATTEMPTED", "Params", "Question", "Session", "Variant", "Verdict", "describe",
+           "is_placeholder", "normalise_student_id", "strict_checks", "values_close", "variant_seed", "verdict"]
 
 #: What a check prints for an answer still holding its placeholder (the verdict's status is "not attempted").
 NOT_ATTEMPTED = "not attempted yet"
-#: The environment variable that makes a wrong answer raise ``AssertionError`` in :meth:`Question.check`.
+#: The environment variable that makes a wrong answer raise ``AssertionError`` in :meth:`Session.check`.
 STRICT_ENV = "LECTURES_LIB_STRICT_CHECKS"
-
-
-class NotAttempted(Exception):
-    """The answer is still the placeholder of the student copy (kept for code that catches it)."""
+#: Question kind -> how its answer is read (see :func:`~.verdict.read_answer`).
+KINDS = {"implement": "function", "derive": "function", "compute": "value", "fit": "value", "choose": "choice",
+         "explain": "text"}
+#: Longest student id, in characters.
+MAX_STUDENT_ID = 100
 
 
 def is_placeholder(answer: Any) -> bool:
@@ -57,37 +86,107 @@ def strict_checks() -> bool:
     return os.environ.get(STRICT_ENV, "") == "1"
 
 
+# -- student ids and seeds ------------------------------------------------------------------------------------
+def normalise_student_id(student_id: Any) -> str:
+    """The student id as seeds use it: spaces collapsed, case folded (``" Ada.L "`` -> ``"ada.l"``).
+
+    Raises ``TypeError`` for anything but a string and ``ValueError`` for an id over 100 characters.
+    """
+    if not isinstance(student_id, str):
+        raise TypeError(f"student_id must be a string such as \"s1234567\" (or \"\" for the default variant), "
+                        f"got {type(student_id).__name__}")
+    key = " ".join(student_id.split()).casefold()
+    if len(key) > MAX_STUDENT_ID:
+        raise ValueError(f"student_id must have at most {MAX_STUDENT_ID} characters, got {len(key)}")
+    return key
+
+
+def variant_seed(exercise_id: str, qid: str, student_id: str) -> int:
+    """The seed of one question's parameters for one student: 64 bits of SHA-256 of the three names."""
+    text = "\x1f".join((exercise_id, qid, normalise_student_id(student_id)))
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()[:8], "big")
+
+
+class Params(Mapping):
+    """The parameters of one question in one variant, read as attributes (``params.exponent``) or keys.
+
+    Arrays are read-only, so an answer cannot change the data it is checked against.
+    """
+
+    def __init__(self, qid: str, values: Mapping[str, Any]) -> None:
+        frozen = {}
+        for name, value in values.items():
+            if isinstance(value, np.ndarray):
+                value = value.copy()
+                value.setflags(write=False)
+            frozen[name] = value
+        object.__setattr__(self, "_qid", qid)
+        object.__setattr__(self, "_values", frozen)
+
+    def __getitem__(self, name: str) -> Any:
+        return self._values[name]
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(f"{self._qid} has no parameter {name!r}; it has {sorted(self._values)}") from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("the parameters of a question are read-only")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        def shown(value: Any) -> str:
+            if isinstance(value, np.ndarray):
+                return f"array of {value.size} values"
+            if isinstance(value, float):
+                return f"{value:.6g}"
+            return repr(value)
+
+        return f"{self._qid.upper()}: " + ", ".join(f"{k} = {shown(v)}" for k, v in self._values.items())
+
+
+# -- questions and exercises ----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Question:
-    """One graded question of an exercise notebook.
+    """One graded question, as the student sees it: no reference answer here (see :mod:`.key`).
 
-    ``answer_name`` is the variable or function the student defines in the answer cell.
-    ``reference`` returns the expected value (a value question) or is the reference function (a
-    function question). ``visible_cases`` are argument tuples checked in the notebook.
+    ``answer_name`` is the variable or function the student defines in the answer cell. ``visible_cases``
+    are argument tuples of a function question, checked in the notebook. ``options`` is the number of
+    options of a choose question.
     """
 
     qid: str
     title: str
     points: int
+    kind: str
     answer_name: str
-    reference: Callable[..., Any]
-    kind: str = "value"  # "value" or "function"
     visible_cases: Sequence[tuple] = field(default_factory=tuple)
-    hidden_inputs: Callable[[np.random.Generator], Sequence[tuple]] | None = None
     rtol: float = 1e-6
     atol: float = 0.0
     hint: str = ""
+    options: int = 0
 
     def __post_init__(self) -> None:
-        if self.kind not in ("value", "function"):
-            raise ValueError(f"kind must be 'value' or 'function', got {self.kind!r}")
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {sorted(KINDS)}, got {self.kind!r}")
         if self.points < 1:
             raise ValueError(f"points must be >= 1, got {self.points}")
+        if (self.kind == "choose") != (self.options >= 2):
+            raise ValueError(f"{self.qid}: a choose question needs options >= 2, and only it has options")
+        if (self.read_kind == "function") != bool(self.visible_cases):
+            raise ValueError(f"{self.qid}: function questions, and only they, need visible cases")
 
-    # -- evaluation, shared by the visible checks and the grader -------------------------------
-    def expected(self, *args: Any) -> Any:
-        """The reference answer (for a function question: the reference output for ``args``)."""
-        return self.reference(*args)
+    @property
+    def read_kind(self) -> str:
+        """How the answer is read: "function", "value", "choice" or "text"."""
+        return KINDS[self.kind]
 
     @property
     def label(self) -> str:
@@ -95,16 +194,7 @@ class Question:
 
     def visible_cases_encoded(self) -> list[list]:
         """The visible cases as the grader sends them to the kernel."""
-        return [encode_args(args) for args in self.visible_cases] if self.kind == "function" else []
-
-    def verdict(self, answer: Any, hidden_seed: int | None = None) -> Verdict:
-        """The verdict on a live ``answer``: read as the grader reads it, on the visible cases (and, with
-        ``hidden_seed``, on hidden inputs drawn with it), then judged by :func:`~.verdict.verdict`."""
-        cases = self.visible_cases_encoded()
-        n_visible = len(cases)
-        if hidden_seed is not None and self.kind == "function" and self.hidden_inputs is not None:
-            cases += [encode_args(args) for args in self.hidden_inputs(np.random.default_rng(hidden_seed))]
-        return verdict(self, read_answer(answer, self.kind, cases), cases, n_visible)
+        return [encode_args(args) for args in self.visible_cases]
 
     def message(self, result: Verdict) -> str:
         """The line a check prints for ``result``."""
@@ -115,37 +205,28 @@ class Question:
         if result.status == WRONG:
             hint = f". Hint: {self.hint}" if self.hint else ""
             return f"{self.label}: not yet: " + "; ".join(result.messages) + hint
+        if result.status in (ANSWERED, NEEDS_MANUAL):
+            return f"{self.label}: {result.status}: " + "; ".join(result.messages)
         return f"{self.label}: " + "; ".join(result.messages)
 
-    # -- in the notebook -------------------------------------------------------------------------
-    def check(self, answer: Any) -> None:
-        """The visible check: print one line saying whether ``answer`` is correct, and why not.
 
-        With ``LECTURES_LIB_STRICT_CHECKS=1`` a wrong answer raises ``AssertionError`` instead.
-        """
-        result = self.verdict(answer)
-        text = self.message(result)
-        if result.status == WRONG and strict_checks():
-            raise AssertionError(text)
-        print(text)
-
-    def hidden_check(self, answer: Any, seed: int = 0) -> None:
-        """Check an answer on the visible cases and on inputs drawn with ``seed`` (in the instructor sources
-        only); a wrong answer always raises ``AssertionError``, whose message shows no hidden input."""
-        result = self.verdict(answer, hidden_seed=seed)
-        text = self.message(result)
-        if result.status == WRONG:
-            raise AssertionError(text)
-        print(text + (", also on inputs not shown" if result.status == CORRECT and self.kind == "function" else ""))
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity (the parameter cache keys on it)
 class Exercise:
-    """The questions of one exercise notebook, in order."""
+    """The questions of one exercise notebook, in order, and how each question's parameters are drawn.
+
+    ``parameters(qid, rng)`` returns the parameters and data of question ``qid`` for the variant whose
+    generator is ``rng`` (a dict; empty for a question without any).
+    """
 
     exercise_id: str
     title: str
     questions: tuple[Question, ...]
+    parameters: Callable[[str, np.random.Generator], dict[str, Any]] = lambda qid, rng: {}
+
+    def __post_init__(self) -> None:
+        qids = [q.qid for q in self.questions]
+        if len(set(qids)) != len(qids):
+            raise ValueError(f"{self.exercise_id}: question ids must be unique, got {qids}")
 
     def __getitem__(self, qid: str) -> Question:
         for question in self.questions:
@@ -157,16 +238,134 @@ class Exercise:
     def max_points(self) -> int:
         return sum(q.points for q in self.questions)
 
+    def variant(self, student_id: str = "") -> Variant:
+        return Variant(self, normalise_student_id(student_id))
 
-def make_checker(exercise: Exercise) -> tuple[Callable[[str, Any], None], Callable[..., None]]:
-    """The ``check(qid, answer)`` and ``hidden_check(qid, answer, seed=0)`` functions of an exercise module."""
 
-    def check(qid: str, answer: Any) -> None:
-        """Run the visible check of question ``qid`` on ``answer``: prints one line, returns None."""
-        exercise[qid].check(answer)
+@dataclass(frozen=True)
+class Variant:
+    """One student's version of an exercise (``student_id`` "" is the default variant, for self-study)."""
 
-    def hidden_check(qid: str, answer: Any, seed: int = 0) -> None:
-        """Run question ``qid``'s check also on inputs the notebook does not show; raises when wrong."""
-        exercise[qid].hidden_check(answer, seed)
+    exercise: Exercise
+    student_id: str
 
-    return check, hidden_check
+    @property
+    def is_default(self) -> bool:
+        return self.student_id == ""
+
+    def params(self, qid: str) -> Params:
+        """The parameters of question ``qid`` in this variant (also read as ``variant.q3``)."""
+        self.exercise[qid]  # an unknown question raises KeyError naming the known ones
+        return _params(self.exercise, qid, self.student_id)
+
+    def __getattr__(self, qid: str) -> Params:
+        if qid.startswith("_") or qid in ("exercise", "student_id"):
+            raise AttributeError(qid)
+        try:
+            return self.params(qid)
+        except KeyError as error:
+            raise AttributeError(str(error)) from None
+
+
+@lru_cache(maxsize=512)
+def _params(exercise: Exercise, qid: str, student_id: str) -> Params:
+    rng = np.random.default_rng(variant_seed(exercise.exercise_id, qid, student_id))
+    return Params(qid, exercise.parameters(qid, rng))
+
+
+# -- the public check tables ----------------------------------------------------------------------------------
+def checks_path(exercise_id: str):
+    """Where the public check table of an exercise ships: ``lectures_lib/exercises/checks/<id>.json``."""
+    return resources.files(__package__).joinpath("checks", f"{exercise_id}.json")
+
+
+@lru_cache(maxsize=16)
+def public_checks(exercise_id: str) -> dict[str, Any]:
+    """The table the visible checks compare with: per function question the expected outputs of its visible
+    cases (``visible``), and per number or choice question the default variant's answer (``default``)."""
+    return json.loads(checks_path(exercise_id).read_text(encoding="utf-8"))
+
+
+def expected_for_check(question: Question, table: Mapping[str, Any], default_variant: bool) -> Any:
+    """What a visible check compares an answer with (None: not checkable in this variant)."""
+    if question.read_kind == "function":
+        return table["visible"][question.qid]
+    if question.read_kind in ("value", "choice") and default_variant:
+        return table["default"][question.qid]
+    return None
+
+
+# -- the student's session ------------------------------------------------------------------------------------
+class Session:
+    """An exercise as one student works on it: their parameters (``session.q3.exponent``) and the checks.
+
+    Made by :func:`start` in the notebook's first cells.
+    """
+
+    def __init__(self, exercise: Exercise, student_id: str = "") -> None:
+        self.exercise = exercise
+        self.variant = exercise.variant(student_id)
+
+    def __getattr__(self, qid: str) -> Params:
+        if qid.startswith("_") or qid in ("exercise", "variant"):
+            raise AttributeError(qid)
+        try:
+            return self.variant.params(qid)
+        except KeyError as error:
+            raise AttributeError(str(error)) from None
+
+    def params(self, qid: str) -> Params:
+        return self.variant.params(qid)
+
+    def show_options(self, qid: str, unit: str = "") -> None:
+        """Print the options of choose question ``qid`` in this variant, one per line ("A. 0.0712")."""
+        question = self.exercise[qid]
+        if question.kind != "choose":
+            raise ValueError(f"qid must be a choose question, got {qid!r} ({question.kind})")
+        print(options_text(self.params(qid).options, lambda v: f"{v:.3g}{unit}" if isinstance(v, float) else str(v)))
+
+    def describe(self) -> str:
+        """One line saying which variant this is."""
+        if self.variant.is_default:
+            return (f"{self.exercise.title}: the default variant, for self-study. The checks know its answers. "
+                    "To be graded, set STUDENT_ID to your id and run the notebook again.")
+        return (f"{self.exercise.title}: the variant of student {self.variant.student_id!r}. The checks test your "
+                "functions now; your numbers are checked when the notebook is graded (practise with "
+                "STUDENT_ID = \"\" to have them checked here).")
+
+    def verdict(self, qid: str, answer: Any) -> Verdict:
+        """The visible check's verdict on ``answer`` (see the module docstring)."""
+        question = self.exercise[qid]
+        cases = question.visible_cases_encoded()
+        expected = expected_for_check(question, public_checks(self.exercise.exercise_id), self.variant.is_default)
+        return verdict(question, read_answer(answer, question.read_kind, cases), cases, len(cases), expected)
+
+    def check(self, qid: str, answer: Any) -> None:
+        """Print one line saying whether ``answer`` is correct and, if not, what is wrong; return None.
+
+        With ``LECTURES_LIB_STRICT_CHECKS=1`` a wrong answer raises ``AssertionError`` instead.
+        """
+        question = self.exercise[qid]
+        result = self.verdict(qid, answer)
+        text = question.message(result)
+        if result.status == WRONG and strict_checks():
+            raise AssertionError(text)
+        print(text)
+
+    def __repr__(self) -> str:
+        return self.describe()
+
+
+def options_text(options: Sequence[Any], formatter: Callable[[Any], str] = str) -> str:
+    """Options of a choose question as lines "A. ...", in order."""
+    return "\n".join(f"{letter}. {formatter(option)}" for letter, option in zip(letters(len(options)), options,
+                                                                                 strict=True))
+
+
+def letter_of(options: Sequence[Any], right: Any, rtol: float = 1e-9) -> str:
+    """The letter of the option equal to ``right`` (numbers compared with ``rtol``); exactly one must match."""
+    matches = [i for i, option in enumerate(options)
+               if (option == right if isinstance(right, str) else values_close(option, right, rtol, 0.0))]
+    if len(matches) != 1:
+        raise ValueError(f"exactly one option must equal the right answer, {len(matches)} do")
+    return letters(len(options))[matches[0]]

@@ -1,61 +1,82 @@
-"""Exercise 0: power laws and training compute. Questions, data and checks."""
+"""Exercise 0: power laws and training compute. Questions and per-student parameters (no answers here)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from .. import compute
-from ..power_laws import PowerLaw, fit_power_law, simulate_power_law
-from .core import Exercise, Question, make_checker
+from ..power_laws import PowerLaw, simulate_power_law
+from .core import Exercise, Question
 
-#: The law behind the exercise's simulated data: loss = 40 * C**-0.06 (C in FLOPs), 3% noise.
-DATA_LAW = PowerLaw(coefficient=40.0, exponent=0.06)
-DATA_SEED = 2020
-#: Where question 5 asks for a prediction, in FLOPs.
-PREDICT_AT_FLOPS = 1e24
+#: Compute of the simulated runs of Q4, in FLOPs: sixteen budgets from 1e17 to 1e21.
+RUN_FLOPS = np.logspace(17, 21, 16)
+#: Relative noise on the simulated losses of Q4.
+RUN_NOISE = 0.03
 
 
-def dataset() -> tuple[np.ndarray, np.ndarray]:
-    """Sixteen simulated training runs: (compute in FLOPs, final loss in nats per token)."""
-    flops = np.logspace(17, 21, 16)
-    return flops, simulate_power_law(flops, relative_noise=0.03, seed=DATA_SEED, law=DATA_LAW)
+def _q3(rng: np.random.Generator) -> dict[str, Any]:
+    return {"exponent": round(float(rng.uniform(0.04, 0.09)), 4), "loss_cut": round(float(rng.uniform(0.1, 0.4)), 3)}
 
 
-def _reference_fit() -> PowerLaw:
-    return fit_power_law(*dataset())
+def _q4(rng: np.random.Generator) -> dict[str, Any]:
+    law = PowerLaw(coefficient=round(float(rng.uniform(20, 60)), 1), exponent=round(float(rng.uniform(0.04, 0.09)), 3))
+    loss = simulate_power_law(RUN_FLOPS, relative_noise=RUN_NOISE, seed=int(rng.integers(2**31)), law=law)
+    return {"flops": RUN_FLOPS.copy(), "loss": loss}
 
 
-def _random_sizes(rng: np.random.Generator) -> list[tuple]:
-    n = 10 ** rng.uniform(6, 12, size=5)
-    d = 10 ** rng.uniform(8, 13, size=5)
-    return [(float(a), float(b)) for a, b in zip(n, d, strict=True)] + [(n, d)]
+def _q5(rng: np.random.Generator) -> dict[str, Any]:
+    return {"predict_at_flops": float(f"{10 ** rng.uniform(23, 25):.2g}")}
 
 
-def _random_shapes(rng: np.random.Generator) -> list[tuple]:
-    layers, widths = rng.integers(1, 128, 5), rng.integers(64, 16384, 5)
-    return [(int(n_layers), int(width)) for n_layers, width in zip(layers, widths, strict=True)]
+def _q7(rng: np.random.Generator) -> dict[str, Any]:
+    """Two runs on one power law, and four candidate exponents: the slope of the log-log line, and what
+    three common slips give (mixed logarithm bases, the ratio upside down, a slope on linear axes), shuffled."""
+    exponent = float(rng.uniform(0.04, 0.09))
+    small_flops = 10.0 ** int(rng.integers(18, 21))
+    factor = float(rng.choice([10, 30, 100, 1000]))
+    small_loss = round(float(rng.uniform(2.5, 4.0)), 2)
+    big_loss = round(small_loss * factor**-exponent, 3)
+    ratio = small_loss / big_loss
+    # the four readings, in no particular order (which one is right is the question)
+    candidates = [np.log10(ratio) / np.log(factor), (small_loss - big_loss) / small_loss / (factor - 1),
+                  np.log(ratio) / np.log(factor), np.log(factor) / np.log(ratio)]
+    options = [float(f"{c:.3g}") for c in candidates]
+    order = rng.permutation(len(options))
+    return {"small_flops": small_flops, "small_loss": small_loss, "big_flops": small_flops * factor,
+            "big_loss": big_loss, "options": [options[i] for i in order]}
+
+
+_PARAMETERS = {"q3": _q3, "q4": _q4, "q5": _q5, "q7": _q7}
+
+
+def parameters(qid: str, rng: np.random.Generator) -> dict[str, Any]:
+    """The parameters of question ``qid`` in the variant drawn by ``rng`` (see :class:`~.core.Exercise`)."""
+    return _PARAMETERS[qid](rng) if qid in _PARAMETERS else {}
 
 
 EXERCISE = Exercise(
     exercise_id="00_power_laws",
     title="Power laws and training compute",
+    parameters=parameters,
     questions=(
-        Question("q1", "training FLOPs", 2, "training_flops", compute.training_flops, kind="function",
+        Question("q1", "training FLOPs", 2, "implement", "training_flops",
                  visible_cases=((175e9, 300e9), (70e9, 1.4e12), (np.array([1e9, 2e9]), np.array([2e10, 4e10]))),
-                 hidden_inputs=_random_sizes, rtol=1e-9,
-                 hint="a forward pass costs 2 FLOPs per parameter per token, the backward pass twice that"),
-        Question("q2", "non-embedding parameters", 2, "transformer_params",
-                 lambda n_layers, d_model: compute.transformer_params(n_layers, d_model), kind="function",
-                 visible_cases=((96, 12288), (12, 768), (2, 4)), hidden_inputs=_random_shapes, rtol=1e-9,
+                 rtol=1e-9, hint="a forward pass costs 2 FLOPs per parameter per token, the backward pass twice that"),
+        Question("q2", "non-embedding parameters", 2, "implement", "transformer_params",
+                 visible_cases=((96, 12288), (12, 768), (2, 4)), rtol=1e-9,
                  hint="attention has 4 d_model x d_model matrices, the MLP two d_model x 4 d_model ones"),
-        Question("q3", "compute to halve the loss", 2, "compute_factor_to_halve_loss",
-                 lambda: 2.0 ** (1 / 0.05), rtol=1e-6,
-                 hint="solve (k C)**-0.05 = C**-0.05 / 2 for k"),
-        Question("q4", "fitted exponent", 3, "fitted_exponent", lambda: _reference_fit().exponent, rtol=1e-4,
+        Question("q3", "the compute a smaller loss costs", 2, "compute", "compute_factor", rtol=1e-4,
+                 hint="write L(k C) = (1 - loss_cut) L(C) with L = a C**-exponent and solve for k"),
+        Question("q4", "fitted exponent", 3, "fit", "fitted_exponent", rtol=1e-4,
                  hint="fit a straight line to log(loss) against log(compute); the exponent is minus its slope"),
-        Question("q5", "extrapolated loss", 3, "predicted_loss", lambda: _reference_fit()(PREDICT_AT_FLOPS),
-                 rtol=1e-3, hint="evaluate your fitted law at 1e24 FLOPs"),
+        Question("q5", "extrapolated loss", 2, "compute", "predicted_loss", rtol=1e-3,
+                 hint="evaluate your fitted law, a * C**-exponent, at predict_at_flops"),
+        Question("q6", "the compute that reaches a loss", 3, "derive", "compute_for_loss",
+                 visible_cases=((2.0, 40.0, 0.06), (3.0, 26.0, 0.05), (np.array([2.5, 3.5]), 30.0, 0.07)), rtol=1e-6,
+                 hint="solve target_loss = coefficient * C**-exponent for C"),
+        Question("q7", "reading an exponent off two runs", 2, "choose", "exponent_choice", options=4,
+                 hint="on log-log axes a power law is a straight line; its slope uses one logarithm throughout"),
+        Question("q8", "why the extrapolation could fail", 2, "explain", "extrapolation_risks"),
     ),
 )
-
-check, hidden_check = make_checker(EXERCISE)

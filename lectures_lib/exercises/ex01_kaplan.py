@@ -1,64 +1,109 @@
-"""Exercise 1: the laws of Kaplan et al. 2020. Questions, data and checks."""
+"""Exercise 1: the laws of Kaplan et al. 2020. Questions and per-student parameters (no answers here)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
 from .. import compute, kaplan
-from ..power_laws import fit_power_law, simulate_power_law
-from .core import Exercise, Question, make_checker
+from .core import Exercise, Question
 
-#: GPT-3 as trained (Brown et al. 2020; Hoffmann et al. 2022, Table 1).
-GPT3_PARAMS = 175e9
-GPT3_TOKENS = 300e9
-FRONTIER_SEED = 73
-
-
-def frontier_runs() -> tuple[np.ndarray, np.ndarray]:
-    """Simulated compute-efficient runs: (compute in PF-days, best model size in parameters).
-
-    Drawn around Kaplan's N_opt = 1.3e9 C**0.73 (Table 6) with 10% scatter, as a scaling study at
-    twelve budgets from 1e-6 to 1 PF-day might measure it.
-    """
-    pf_days = np.logspace(-6, 0, 12)
-    return pf_days, simulate_power_law(pf_days, relative_noise=0.10, seed=FRONTIER_SEED,
-                                       law=kaplan.KAPLAN_2020_OPTIMAL_PARAMS)
+#: Compute budgets of the simulated scaling study of Q5, in PF-days: eleven from 1e-5 to 1.
+STUDY_PF_DAYS = np.logspace(-5, 0, 11)
+#: Model sizes tried per budget in Q5, 0.1 decade apart.
+STUDY_SIZES = 15
+STUDY_STEP_DECADES = 0.1
+#: Shape of the simulated loss around the best size of a budget: relative excess per squared decade.
+STUDY_CURVATURE = 0.05
+#: Relative noise on the simulated losses of Q5.
+STUDY_NOISE = 0.002
+#: Kaplan's published frontier exponent, which the drawn exponents of Q5 stay away from.
+KAPLAN_EXPONENT = -kaplan.KAPLAN_2020_OPTIMAL_PARAMS.exponent
+#: Tokens per parameter of the Chinchilla rule of thumb (the distractor of Q6).
+CHINCHILLA_TOKENS_PER_PARAM = 20.0
 
 
-def _random_params(rng: np.random.Generator) -> list[tuple]:
-    sizes = 10 ** rng.uniform(5, 13, size=5)
-    return [(float(n),) for n in sizes] + [(sizes,)]
+def _q3(rng: np.random.Generator) -> dict[str, Any]:
+    """One training run in Kaplan's setup: its shape, its batch (tokens per step) and its number of steps."""
+    n_layers = int(rng.choice([8, 12, 16, 20, 24, 28, 32, 36, 40, 48]))
+    aspect = float(rng.choice([48, 64, 80, 96, 128]))  # d_model / n_layers, a range Kaplan et al. found harmless
+    return {"n_layers": n_layers, "d_model": int(128 * max(2, round(n_layers * aspect / 128))),
+            "batch_tokens": int(rng.choice([2**18, 2**19, 2**20, 2**21])),
+            "steps": int(round(float(rng.uniform(2e4, 3e5)), -3))}
 
 
-def _random_params_tokens(rng: np.random.Generator) -> list[tuple]:
-    n = 10 ** rng.uniform(6, 12, size=5)
-    d = 10 ** rng.uniform(7, 13, size=5)
-    return [(float(a), float(b)) for a, b in zip(n, d, strict=True)]
+def _q5(rng: np.random.Generator) -> dict[str, Any]:
+    """A scaling study: per budget, fifteen model sizes and their final losses, around a frontier
+    N* = coefficient * C**exponent drawn for the variant (exponent between 0.55 and 0.9, not near 0.73)."""
+    exponent = KAPLAN_EXPONENT
+    while abs(exponent - KAPLAN_EXPONENT) < 0.03:
+        exponent = round(float(rng.uniform(0.55, 0.90)), 2)
+    coefficient = round(float(rng.uniform(0.6, 3.0)), 2) * 1e9
+    log_best = np.log10(coefficient * STUDY_PF_DAYS**exponent)
+    # the sizes tried at each budget: a window of 0.1-decade steps, centred up to 0.3 decades off the best size
+    centre = np.round(log_best + rng.uniform(-0.3, 0.3, STUDY_PF_DAYS.size), 1)
+    offsets = STUDY_STEP_DECADES * (np.arange(STUDY_SIZES) - STUDY_SIZES // 2)
+    log_sizes = centre[:, None] + offsets[None, :]
+    best_loss = kaplan.loss_vs_compute(STUDY_PF_DAYS)[:, None]
+    clean = best_loss * (1 + STUDY_CURVATURE * (log_sizes - log_best[:, None]) ** 2)
+    loss = clean * np.exp(STUDY_NOISE * rng.standard_normal(clean.shape))
+    sizes = np.array([[float(f"{10.0**x:.3g}") for x in row] for row in log_sizes])
+    return {"pf_days": STUDY_PF_DAYS.copy(), "sizes": sizes, "loss": np.round(loss, 5)}
 
 
-def _gpt3_pf_days() -> float:
-    return compute.flops_to_pf_days(compute.training_flops(GPT3_PARAMS, GPT3_TOKENS))
+def _q6(rng: np.random.Generator) -> dict[str, Any]:
+    """A budget in FLOPs and four model sizes, shuffled: Kaplan's N_opt, and what three slips give (Chinchilla's
+    20 tokens per parameter, the budget left in FLOPs, the exponent 0.5 in place of 0.73)."""
+    mantissa, power = 3.0, 23
+    while (mantissa, power) == (3.0, 23):  # GPT-3's budget, which the chapter works out
+        mantissa, power = float(rng.choice([1.0, 2.0, 3.0, 5.0])), int(rng.integers(21, 25))
+    flops = mantissa * 10.0**power
+    pf_days = flops / compute.PF_DAY_FLOPS
+    frontier = kaplan.KAPLAN_2020_OPTIMAL_PARAMS
+    # the four readings, in no particular order (which one is right is the question)
+    candidates = [np.sqrt(flops / (compute.TRAINING_FLOPS_PER_PARAM_TOKEN * CHINCHILLA_TOKENS_PER_PARAM)),
+                  frontier(flops),
+                  frontier.coefficient * pf_days**0.5,
+                  frontier(pf_days)]
+    options = [float(f"{c:.3g}") for c in candidates]
+    order = rng.permutation(len(options))
+    return {"flops": flops, "options": [options[i] for i in order]}
+
+
+_PARAMETERS = {"q3": _q3, "q5": _q5, "q6": _q6}
+
+
+def parameters(qid: str, rng: np.random.Generator) -> dict[str, Any]:
+    """The parameters of question ``qid`` in the variant drawn by ``rng`` (see :class:`~.core.Exercise`)."""
+    return _PARAMETERS[qid](rng) if qid in _PARAMETERS else {}
 
 
 EXERCISE = Exercise(
     exercise_id="01_kaplan",
     title="Kaplan et al. (2020)",
+    parameters=parameters,
     questions=(
-        Question("q1", "L(N)", 2, "loss_vs_params", lambda n: kaplan.loss_vs_params(n), kind="function",
-                 visible_cases=((1e8,), (1e9,), (np.array([1e7, 1e10]),)), hidden_inputs=_random_params,
-                 rtol=1e-9, hint="L(N) = (N_c / N)**alpha_N with N_c = 8.8e13 and alpha_N = 0.076"),
-        Question("q2", "GPT-3 compute in PF-days", 2, "gpt3_pf_days", _gpt3_pf_days, rtol=1e-6,
-                 hint="6 N D FLOPs, and one PF-day is 1e15 FLOP/s for 24 hours"),
-        Question("q3", "Kaplan-optimal size at GPT-3's budget", 2, "kaplan_params_at_gpt3_budget",
-                 lambda: kaplan.compute_optimal_params(_gpt3_pf_days()), rtol=1e-4,
-                 hint="Table 6: N_opt = 1.3e9 * C**0.73 with C in PF-days"),
-        Question("q4", "joint law L(N, D)", 3, "joint_loss", lambda n, d: kaplan.loss(n, d), kind="function",
-                 visible_cases=((175e9, 300e9), (1e8, 1e9)), hidden_inputs=_random_params_tokens, rtol=1e-9,
-                 hint="use the Table 2 constants: alpha_N 0.076, alpha_D 0.103, N_c 6.4e13, D_c 1.8e13"),
-        Question("q5", "fitted frontier exponent", 3, "frontier_exponent",
-                 lambda: -fit_power_law(*frontier_runs()).exponent, rtol=1e-4,
-                 hint="the slope of log(model size) against log(compute)"),
+        Question("q1", "the joint law L(N, D)", 3, "implement", "joint_loss",
+                 visible_cases=((3e8, 5e9), (2e10, 4e11), (np.array([1e7, 1e9, 1e11]), np.array([1e9, 3e10, 2e12]))),
+                 rtol=1e-9,
+                 hint="raise (N_c / N) to alpha_N / alpha_D, add D_c / D, raise the sum to alpha_D; Table 2 constants"),
+        Question("q2", "how much data keeps the data term small", 3, "derive", "tokens_for_data_share",
+                 visible_cases=((1e9, 0.1), (5e10, 0.3), (np.array([1e8, 1e10, 1e12]), 0.2)), rtol=1e-9,
+                 hint="set D_c / D equal to fraction * (N_c / N)**(alpha_N / alpha_D) and solve for D"),
+        Question("q3", "the compute of a run, in PF-days", 2, "compute", "run_pf_days", rtol=1e-9,
+                 hint="each layer holds 12 d_model**2 weights; a PF-day is 1e15 FLOP/s sustained for a whole day"),
+        Question("q4", "the critical batch size of that run", 2, "compute", "critical_batch", rtol=1e-4,
+                 hint="evaluate the joint law at the run's N and D, then B_crit = B_star / L**(1 / alpha_B)"),
+        Question("q5", "a frontier exponent from a scaling study", 3, "fit", "frontier_exponent", rtol=1e-4,
+                 hint="per budget take the size with the lowest loss (np.argmin along a row), then fit a straight "
+                      "line to log(best size) against log(compute)"),
+        Question("q6", "the size Kaplan's frontier picks", 2, "choose", "kaplan_choice", options=4,
+                 hint="Table 6 reads the budget in PF-days, not FLOPs"),
+        Question("q7", "the budget at which two rules part", 2, "derive", "budget_for_gap",
+                 visible_cases=((2.0,), (4.0,), (np.array([1.5, 3.0, 6.0]),)), rtol=1e-9,
+                 hint="write both sizes as a constant times C**exponent with C in PF-days, divide them, and solve "
+                      "ratio = factor for C"),
+        Question("q8", "one schedule for every run", 3, "explain", "schedule_argument"),
     ),
 )
-
-check, hidden_check = make_checker(EXERCISE)

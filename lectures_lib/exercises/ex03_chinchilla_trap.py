@@ -1,54 +1,104 @@
-"""Exercise 3: the Chinchilla trap. Questions, data and checks."""
+"""Exercise 3: the Chinchilla trap. Questions and per-student parameters (no answers here)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from .. import chinchilla as ch
 from .. import lifetime
-from .core import Exercise, Question, make_checker
+from .core import Exercise, Question
 
-#: Question 3 and 5: the quality of a compute-optimal 30B (q3) or 70B (q5) model under Sardana et al.'s law.
-Q3_REFERENCE_PARAMS = 30e9
-Q5_REFERENCE_PARAMS = 70e9
-INFERENCE_TOKENS = 1e13
-
-
-def _random_lifetimes(rng: np.random.Generator) -> list[tuple]:
-    n = 10 ** rng.uniform(8, 12, size=4)
-    d = 10 ** rng.uniform(10, 13, size=4)
-    d_inf = 10 ** rng.uniform(9, 15, size=4)
-    return [(float(a), float(b), float(c)) for a, b, c in zip(n, d, d_inf, strict=True)] + [(n, d, d_inf)]
+#: The law of Questions 4 to 6: Sardana et al.'s constants (:data:`lectures_lib.lifetime.SARDANA_2024`).
+LAW = lifetime.SARDANA_2024
+#: Reference model sizes drawn in Questions 4 and 5 (the chapter's 7B, 30B and 70B are left out).
+REFERENCE_SIZES = (2e9, 3e9, 4e9, 6e9, 9e9, 12e9, 15e9, 20e9, 25e9, 40e9, 50e9)
+#: Days in a year of serving (Question 6).
+DAYS_PER_YEAR = 365
 
 
-def _q3() -> float:
-    law = lifetime.SARDANA_2024
-    target = law.loss(Q3_REFERENCE_PARAMS, law.tokens_for_params(Q3_REFERENCE_PARAMS))
-    return float(lifetime.lifetime_optimal(target, INFERENCE_TOKENS, law=law)[0])
+def _two_digits(x: float) -> float:
+    return float(f"{x:.2g}")
+
+
+def _q2(rng: np.random.Generator) -> dict[str, Any]:
+    """A deployed model: its size, its training tokens, its daily traffic and the price of generation."""
+    train_tokens = _two_digits(10 ** rng.uniform(11.5, 13.0))
+    prompt = _two_digits(train_tokens * 10 ** rng.uniform(-2.8, -1.4))  # break-even from weeks to a few years
+    return {"n_params": float(rng.choice([1.5e9, 3e9, 8e9, 14e9, 34e9])),
+            "train_tokens": train_tokens,
+            "prompt_tokens_per_day": prompt,
+            "generated_tokens_per_day": _two_digits(prompt * rng.uniform(0.1, 0.6)),
+            "generation_price_ratio": round(float(rng.uniform(2.0, 6.0)), 1)}
+
+
+def _q4(rng: np.random.Generator) -> dict[str, Any]:
+    """A compute-optimal model of :data:`LAW` and the size, as a fraction of it, of a smaller model."""
+    n_params = float(rng.choice(REFERENCE_SIZES))
+    factor = 0.5
+    while factor in (0.5, 0.75):  # the chapter prints the overheads of these fractions
+        factor = round(float(rng.uniform(0.4, 0.9)), 2)
+    return {"n_params": n_params, "n_tokens": float(LAW.tokens_for_params(n_params)), "size_factor": factor}
+
+
+def _q5(rng: np.random.Generator) -> dict[str, Any]:
+    """A compute-optimal model of :data:`LAW` and the inference tokens its quality will serve."""
+    n_params = float(rng.choice(REFERENCE_SIZES))
+    return {"n_params": n_params, "n_tokens": float(LAW.tokens_for_params(n_params)),
+            "inference_tokens": _two_digits(10 ** rng.uniform(11.8, 13.8))}
+
+
+def _q6(rng: np.random.Generator) -> dict[str, Any]:
+    """A target loss, a daily demand over some years, and four candidate sizes in billions of parameters,
+    shuffled: the lifetime optimum, and what three common slips give (inference ignored, as Chinchilla does;
+    inference priced at 6N FLOPs per token, like training; inference priced at N FLOPs per token)."""
+    target_loss = round(float(rng.uniform(1.95, 2.30)), 3)
+    tokens_per_day = float(rng.choice([2e9, 5e9, 1e10, 2e10, 4e10]))
+    years = int(rng.choice([1, 2, 3, 5]))
+    demand = tokens_per_day * DAYS_PER_YEAR * years
+    # the four demands as each reading counts them, in no particular order
+    sizes = lifetime.lifetime_optimal(target_loss, np.array([0.0, demand / 2, demand, 3 * demand]), law=LAW)[0]
+    options = [float(f"{n / 1e9:.3g}") for n in sizes]
+    order = rng.permutation(len(options))
+    return {"target_loss": target_loss, "tokens_per_day": tokens_per_day, "years": years,
+            "options": [options[i] for i in order]}
+
+
+_PARAMETERS = {"q2": _q2, "q4": _q4, "q5": _q5, "q6": _q6}
+
+
+def parameters(qid: str, rng: np.random.Generator) -> dict[str, Any]:
+    """The parameters of question ``qid`` in the variant drawn by ``rng`` (see :class:`~.core.Exercise`)."""
+    return _PARAMETERS[qid](rng) if qid in _PARAMETERS else {}
 
 
 EXERCISE = Exercise(
     exercise_id="03_chinchilla_trap",
     title="The Chinchilla trap",
+    parameters=parameters,
     questions=(
-        Question("q1", "lifetime FLOPs", 2, "lifetime_flops", lifetime.lifetime_flops, kind="function",
-                 visible_cases=((70e9, 1.4e12, 0.0), (70e9, 1.4e12, 1e13),
-                                (np.array([7e9, 8e9]), np.array([2e12, 15e12]), np.array([1e12, 1e13]))),
-                 hidden_inputs=_random_lifetimes, rtol=1e-9,
-                 hint="6 N D_train for training plus 2 N for every inference token"),
-        Question("q2", "break-even usage", 2, "break_even_tokens", lambda: lifetime.break_even_inference_tokens(1.4e12),
-                 rtol=1e-9, hint="set 2 N D_inf equal to 6 N D_train"),
-        Question("q3", "inference-aware optimum", 3, "lifetime_optimal_params", _q3, rtol=1e-3,
-                 hint="along the curve of constant loss, D is a function of N; minimise 6ND + 2N D_inf over N"),
-        Question("q4", "a model half the size", 2, "half_size_overhead",
-                 lambda: lifetime.size_overhead(0.5, law=ch.HOFFMANN_2022), rtol=1e-4,
-                 hint="keep the loss fixed with N = N_opt / 2: how many tokens does that need, so how much compute?"),
-        Question("q5", "judge a deployment plan", 3, "plan_savings",
-                 lambda: lifetime.lifetime_savings(Q5_REFERENCE_PARAMS, INFERENCE_TOKENS, law=lifetime.SARDANA_2024),
-                 rtol=1e-3,
-                 hint="compare the lifetime FLOPs of the 70B compute-optimal model with those of the "
-                      "inference-aware optimum of the same loss"),
+        Question("q1", "lifetime FLOPs", 2, "implement", "lifetime_flops",
+                 visible_cases=((8e9, 15e12, 0.0), (13e9, 1e12, 5e12),
+                                (np.array([1e9, 3e9]), np.array([2e11, 6e11]), np.array([1e12, 0.0]))),
+                 rtol=1e-9,
+                 hint="training costs 6 FLOPs per parameter per token, serving a forward pass only"),
+        Question("q2", "break-even in days, in dollars", 2, "compute", "break_even_days", rtol=1e-4,
+                 hint="write the training bill and one day's serving bill in units of the price of a training "
+                      "FLOP, then divide; one of the parameters cancels"),
+        Question("q3", "tokens that keep the loss of a smaller model", 3, "derive", "tokens_to_match",
+                 visible_cases=((1e10, 2e11, 0.6, 406.4, 410.7, 0.336, 0.283),
+                                (4e9, 8e10, 0.8, 482.01, 2085.43, 0.3478, 0.3658),
+                                (2e10, 5e11, np.array([0.55, 0.7, 1.0]), 406.4, 410.7, 0.34, 0.28)),
+                 rtol=1e-9,
+                 hint="set the two losses equal: E cancels; isolate the new data term B / D_new**beta, "
+                      "then solve for D_new"),
+        Question("q4", "when a smaller model pays off", 3, "compute", "payback_tokens", rtol=1e-4,
+                 hint="write both lifetime costs as functions of the inference tokens and find where they cross"),
+        Question("q5", "what the cheapest model to own saves", 3, "compute", "lifetime_saving", rtol=1e-4,
+                 hint="along the curve of constant loss the tokens are a function of the size (your Question 3); "
+                      "minimise the lifetime FLOPs over the size, for instance over log N"),
+        Question("q6", "which size to train", 2, "choose", "size_choice", options=4,
+                 hint="the right option has the lowest lifetime FLOPs of the four at the target loss"),
+        Question("q7", "when to train past compute-optimal", 2, "explain", "overtraining_advice"),
     ),
 )
-
-check, hidden_check = make_checker(EXERCISE)

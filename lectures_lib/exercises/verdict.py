@@ -8,11 +8,14 @@ decides, from the record alone, whether the answer is correct, wrong, not attemp
 says why in fixed words. The check and the grader call it with the same record for the visible cases, so
 they cannot disagree on them.
 
-Records, by question kind (the grader checks a record read back from a kernel against these shapes
-before it calls :func:`verdict`):
+Records, by how an answer is read (the grader checks a record read back from a kernel against these
+shapes before it calls :func:`verdict`):
 
-* either kind: ``{"missing": true}``, ``{"placeholder": true}`` (``...`` or ``None``), and, from the
-  grader only, ``{"timeout": true}``, ``{"memory": true}``;
+* any answer: ``{"missing": true}``, ``{"placeholder": true}`` (``...``, ``None``, or a blank string for a
+  choice or a text), and, from the grader only, ``{"timeout": true}``, ``{"memory": true}``;
+* a choice: ``{"choice": "B"}`` (at most 10 characters) or ``{"unreadable": "TypeName"}``;
+* a text: ``{"text": "..."}`` (at most 20,000 characters, and at most 60,000 once written as JSON: a
+  longer text is cut) or ``{"unreadable": "TypeName"}``;
 * a value: ``{"shape": [int, ...], "data": [number, ...]}`` or ``{"unreadable": "TypeName"}`` (a string,
   a bool, a complex number or anything else that is not a real number or a numeric array);
 * a function: ``{"not_callable": "TypeName"}`` or ``{"outputs": [output, ...]}``, one output per case,
@@ -39,6 +42,10 @@ CORRECT = "correct"
 WRONG = "wrong"
 NOT_ATTEMPTED = "not attempted"
 NOT_GRADED = "not graded"
+#: A text answer: recorded for the instructor, who grades it by hand.
+NEEDS_MANUAL = "needs manual grading"
+#: In the notebook only: a well-formed answer whose value only the grader can check (a student's own variant).
+ANSWERED = "answered"
 #: Longest feedback line, in characters.
 MAX_LINE = 300
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}")
@@ -55,7 +62,7 @@ class Verdict:
 
 # -- reading an answer (this function's source also runs in the student's kernel) ---------------------------
 def read_answer(answer, kind, cases):
-    """The record of ``answer`` for a question of ``kind`` ("value" or "function"), evaluating a function
+    """The record of ``answer`` read as ``kind`` ("value", "function", "choice" or "text"), evaluating a function
     on ``cases`` (encoded as by :func:`encode_args`). Never raises an ``Exception``.
 
     The grader runs this function's source in the student's kernel, so it uses only names it imports itself.
@@ -88,10 +95,23 @@ def read_answer(answer, kind, cases):
             return numpy.asarray(arg["ndarray"], dtype=float)
         return arg
 
-    if kind == "value":
-        return encode(answer)
     if answer is Ellipsis or answer is None:
         return {"placeholder": True}
+    if kind == "value":
+        return encode(answer)
+    if kind in ("choice", "text"):
+        if not isinstance(answer, str):
+            return {"unreadable": type(answer).__name__}
+        if not answer.strip():
+            return {"placeholder": True}
+        if kind == "choice":
+            return {"choice": answer.strip()[:10]}
+        import json
+
+        text = answer[:20000]
+        while len(json.dumps(text)) > 60000:  # the read-back line stays short whatever the characters
+            text = text[: len(text) // 2]
+        return {"text": text}
     if not callable(answer):
         return {"not_callable": type(answer).__name__}
     outputs = []
@@ -221,16 +241,28 @@ def _output_problem(output: dict[str, Any]) -> str:
 
 
 # -- the verdict -----------------------------------------------------------------------------------------------
-def verdict(question: Any, record: dict[str, Any] | None, cases: Sequence[Sequence[Any]], n_visible: int
-            ) -> Verdict:
-    """The verdict on an answer from its record (see the module docstring), for a question with
-    ``answer_name``, ``kind``, ``rtol``, ``atol`` and ``expected(*args)`` (a :class:`~.core.Question`).
+def letters(n_options: int) -> str:
+    """The option letters of a multiple-choice question with ``n_options`` options: "ABCD" for 4."""
+    return "ABCDEFGH"[:n_options]
 
-    ``cases`` are the encoded arguments the record's outputs answer, the first ``n_visible`` visible; the
-    others are only counted in the feedback. ``record`` None means nothing was read back. A record that is
-    not one of the accepted shapes raises (the grader validates what it reads back first).
+
+def verdict(question: Any, record: dict[str, Any] | None, cases: Sequence[Sequence[Any]], n_visible: int,
+            expected: Any = None) -> Verdict:
+    """The verdict on an answer from its record (see the module docstring).
+
+    ``question`` has ``answer_name``, ``read_kind`` ("value", "function", "choice" or "text"), ``rtol``,
+    ``atol`` and ``options`` (a :class:`~.core.Question`). ``expected`` is what the answer is compared with:
+    for a function, one expected output per case (``cases`` are the encoded arguments the record's outputs
+    answer, the first ``n_visible`` visible, the others only counted in the feedback); for a value, the
+    expected number or array; for a choice, the right letter. ``expected`` None for a value or a choice means
+    the value cannot be checked here (a student's own variant in the notebook): a well-formed answer is then
+    :data:`ANSWERED`. A text answer is never judged by code: it :data:`NEEDS_MANUAL` grading.
+
+    ``record`` None means nothing was read back. A record that is not one of the accepted shapes raises (the
+    grader validates what it reads back first).
     """
     name = question.answer_name
+    kind = question.read_kind
     if record is None:
         return Verdict(NOT_GRADED, ("not graded: the notebook stopped before this answer could be read",))
     if record.get("timeout"):
@@ -241,15 +273,32 @@ def verdict(question: Any, record: dict[str, Any] | None, cases: Sequence[Sequen
         return Verdict(NOT_ATTEMPTED, (f"not attempted: {name} is not defined",))
     if record.get("placeholder"):
         return Verdict(NOT_ATTEMPTED, ("not attempted",))
-    if question.kind == "value":
-        if "unreadable" in record:
-            type_name = plain_name(record["unreadable"])
-            return Verdict(WRONG, (line(f"{name} is a {type_name}, expected a number" if type_name else
-                                        f"{name} is a value that is not a number"),))
+    if "unreadable" in record and kind != "function":
+        type_name = plain_name(record["unreadable"])
+        wanted = {"value": "a number", "choice": "a letter in quotes, like \"B\"", "text": "text in quotes"}[kind]
+        return Verdict(WRONG, (line(f"{name} is a {type_name}, expected {wanted}" if type_name else
+                                    f"{name} is not {wanted}"),))
+    if kind == "text":
+        words = len(str(record["text"]).split())
+        return Verdict(NEEDS_MANUAL, (f"{words} words recorded for your instructor, who grades this answer by hand",))
+    if kind == "choice":
+        choice = str(record["choice"]).upper().strip("() .")
+        valid = letters(question.options)
+        if len(choice) != 1 or choice not in valid:
+            return Verdict(WRONG, (f"{name} must be one of the letters {', '.join(valid)}",))
+        if expected is None:
+            return Verdict(ANSWERED, (f"option {choice} recorded; it is checked when your notebook is graded",))
+        return Verdict(CORRECT) if choice == expected else Verdict(WRONG, (f"option {choice} is not the right one",))
+    if kind == "value":
         value = _array(record)
         if value is None:
             raise ValueError("not a value record")
-        expected = np.asarray(question.expected(), dtype=float)
+        if expected is None:
+            shape = "a number" if value.ndim == 0 else f"an array of shape {value.shape}"
+            if not np.all(np.isfinite(value)):
+                return Verdict(WRONG, (line(value_problem(name, value, value, question.rtol)),))
+            return Verdict(ANSWERED, (f"{shape} recorded; its value is checked when your notebook is graded",))
+        expected = np.asarray(expected, dtype=float)
         if values_close(value, expected, question.rtol, question.atol):
             return Verdict(CORRECT)
         return Verdict(WRONG, (line(value_problem(name, value, expected, question.rtol)),))
@@ -257,24 +306,24 @@ def verdict(question: Any, record: dict[str, Any] | None, cases: Sequence[Sequen
         type_name = plain_name(record["not_callable"])
         return Verdict(WRONG, (f"{name} is not a function" + (f" (its type is {type_name})" if type_name else ""),))
     outputs = record["outputs"]
-    if not cases or len(outputs) != len(cases):
+    if not cases or len(outputs) != len(cases) or expected is None or len(expected) != len(cases):
         raise ValueError("the outputs do not match the cases")
     if all(output.get("not_attempted") for output in outputs):
         return Verdict(NOT_ATTEMPTED, ("not attempted",))
     messages = []
     hidden_failures = 0
-    for index, (encoded, output) in enumerate(zip(cases, outputs, strict=True)):
-        args = decode_args(encoded)
+    for index, (encoded, output, want) in enumerate(zip(cases, outputs, expected, strict=True)):
         value = _array(output)
-        if value is not None and values_close(value, question.expected(*args), question.rtol, question.atol):
+        if value is not None and values_close(value, want, question.rtol, question.atol):
             continue
         if index >= n_visible:
             hidden_failures += 1
             continue
-        shown = ", ".join(describe(a) for a in args)
+        shown = ", ".join(describe(a) for a in decode_args(encoded))
         problem = _output_problem(output)
         if "unreadable" not in output:  # "returned a str, expected a number" says what was expected already
-            problem += f", expected {describe(question.expected(*args))}"
+            want = np.asarray(want, dtype=float)
+            problem += f", expected {_shown(want)}"
         messages.append(line(f"{name}({shown}) {problem}"))
     if hidden_failures:
         messages.append(f"fails on {hidden_failures} of {len(cases) - n_visible} checks with inputs not shown")

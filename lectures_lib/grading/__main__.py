@@ -1,6 +1,7 @@
 """Command line.
 
     python -m lectures_lib.grading release [--check]
+    python -m lectures_lib.grading personalise --roster ROSTER.csv --out DIR
     python -m lectures_lib.grading grade SUBMISSIONS_DIR --out OUT_DIR [--exercise ID] [--jobs N]
         [--roster ROSTER.csv] [--unsafe-no-sandbox]
 """
@@ -13,7 +14,15 @@ from pathlib import Path
 
 from .grade import Limits, grade_folder
 from .identity import load_roster
-from .release import ReleaseError, refresh_install_cells, release_all, repository_url, stale_copies
+from .release import (
+    ReleaseError,
+    personal_copies,
+    public_check_tables,
+    refresh_install_cells,
+    release_all,
+    repository_url,
+    stale_copies,
+)
 from .solutions import solution_pages, stale_pages
 
 DEFAULT_SOURCE = Path("notebooks/exercises/source")
@@ -21,6 +30,7 @@ DEFAULT_TARGET = Path("notebooks/exercises")
 DEFAULT_CHAPTERS = Path("notebooks")
 DEFAULT_SOLUTIONS = Path("notebooks/exercises/solutions")
 DEFAULT_CONFIG = Path("_config.yml")
+DEFAULT_CHECKS = Path("lectures_lib/exercises/checks")
 
 
 def _grade(args: argparse.Namespace) -> int:
@@ -63,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     release.add_argument("--chapters", type=Path, default=DEFAULT_CHAPTERS, help="folder of chapters")
     release.add_argument("--config", type=Path, default=DEFAULT_CONFIG,
                          help="the book's _config.yml, whose repository.url the install cells use")
+    release.add_argument("--checks", type=Path, default=DEFAULT_CHECKS,
+                         help="folder of the public check tables written from the answer keys")
     release.add_argument("--check", action="store_true",
                          help="write nothing; exit 1 if any student copy is out of date with its source")
     grade = commands.add_parser("grade", help="grade a folder of submitted notebooks")
@@ -81,9 +93,16 @@ def main(argv: list[str] | None = None) -> int:
                        "submissions are matched to its ids, and unmatched ones are flagged")
     grade.add_argument("--unsafe-no-sandbox", action="store_true",
                        help="grade without the bubblewrap sandbox (student code then runs with your rights)")
+    personalise = commands.add_parser("personalise", help="one copy of every exercise per student of a roster, "
+                                      "with STUDENT_ID filled in")
+    personalise.add_argument("--roster", type=Path, required=True, help="CSV of students (column student_id)")
+    personalise.add_argument("--out", type=Path, required=True, help="folder for <student>/<exercise>.ipynb")
+    personalise.add_argument("--source", type=Path, default=DEFAULT_SOURCE, help="folder of instructor sources")
     args = parser.parse_args(argv)
     if args.command == "grade":
         return _grade(args)
+    if args.command == "personalise":
+        return _personalise(args)
 
     try:
         notebooks = sorted(args.chapters.glob("*.ipynb")) + sorted(args.source.glob("*.ipynb"))
@@ -93,25 +112,41 @@ def main(argv: list[str] | None = None) -> int:
                   file=sys.stderr if args.check else sys.stdout)
         released = release_all(args.source, args.target)
         pages = solution_pages(args.source, args.solutions)
+        tables = public_check_tables(args.source, args.checks)
     except ReleaseError as error:
         print(f"release refused: {error}", file=sys.stderr)
         return 2
     if args.check:
-        stale = stale_copies(released) + stale_pages(pages)
+        stale = stale_copies(released) + stale_pages(pages) + stale_pages(tables)
         for path in stale:
             print(f"out of date: {path} (run `make release`)", file=sys.stderr)
         if not stale and not outdated:
-            print(f"{len(released)} student copies, {len(pages)} solution pages and {len(notebooks)} install cells "
-                  "are up to date")
+            print(f"{len(released)} student copies, {len(pages)} solution pages, {len(tables)} check tables and "
+                  f"{len(notebooks)} install cells are up to date")
         return 1 if stale or outdated else 0
     args.target.mkdir(parents=True, exist_ok=True)
     for item in released:
         item.target.write_text(item.text)
         print(f"wrote {item.target} from {item.source}")
     args.solutions.mkdir(parents=True, exist_ok=True)
-    for path, text in pages.items():
+    args.checks.mkdir(parents=True, exist_ok=True)
+    for path, text in {**pages, **tables}.items():
         path.write_text(text)
         print(f"wrote {path}")
+    return 0
+
+
+def _personalise(args: argparse.Namespace) -> int:
+    try:
+        roster = load_roster(args.roster)
+        copies = personal_copies(release_all(args.source, DEFAULT_TARGET), roster, args.out)
+    except (ReleaseError, ValueError, OSError) as error:
+        print(f"personalise refused: {error}", file=sys.stderr)
+        return 2
+    for path, text in copies.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    print(f"wrote {len(copies)} copies for {len(roster.entries)} students in {args.out}")
     return 0
 
 

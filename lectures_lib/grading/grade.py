@@ -1,9 +1,14 @@
 """Grade a folder of submitted notebooks into the gradebook.
 
-For every file: read it (:mod:`.submission`), draw the hidden inputs, rebuild the notebook from the
-instructor source with the student's answer cells and the grader's read-back cells, run it in a
-sandbox of its own (:mod:`.sandbox`, :mod:`.worker`) under a wall-clock limit, score the answers read
-back (:mod:`.scoring`) and record a row with a status. Two submissions run at a time.
+For every file: read it (:mod:`.submission`), establish the student (file name, roster), draw the hidden
+inputs, rebuild the notebook from the instructor source with the student's answer cells, ``STUDENT_ID``
+set to that student and the grader's read-back cells, run it in a sandbox of its own (:mod:`.sandbox`,
+:mod:`.worker`) under a wall-clock limit, score the answers read back against the answer key in that
+student's variant (:mod:`.scoring`, :mod:`lectures_lib.exercises.key`) and record a row with a status.
+Two submissions run at a time.
+
+The answer keys are read from the sources folder (``--source``), never from the installed package, so an
+instructor can keep them, with new variants, in a private fork.
 
 A broken or hostile submission never stops the batch: :func:`grade_one` turns any failure of the
 grader itself into a row with the status ``grader error``, and :func:`grade_folder` writes each row
@@ -25,10 +30,13 @@ import nbformat
 import numpy as np
 
 from ..exercises import EXERCISES
-from ..exercises.core import Exercise
+from ..exercises.core import MAX_STUDENT_ID, Exercise, Variant
+from ..exercises.key import Key, load_key
 from .gradebook import Gradebook, GradeRecord, counted_records, feedback_markdown, feedback_path
 from .identity import Roster, file_name_text
-from .protocol import encode_args, extraction_code, parse_record
+from .library_use import apply_library_rules
+from .manual import write_manual_sheets
+from .protocol import extraction_code, parse_record
 from .release import HIDDEN_TAG, SOLUTION_TAG, TEST_TAG
 from .sandbox import Report, SandboxUnavailable, run_in_sandbox, sandbox_problem
 from .scoring import QuestionScore, score_exercise
@@ -63,6 +71,18 @@ class RunSummary:
     db_path: Path
 
 
+#: The tag of the cell that sets ``STUDENT_ID``; the grader rewrites it for the student it identified.
+STUDENT_ID_TAG = "student-id"
+
+
+@dataclass(frozen=True)
+class Course:
+    """The instructor sources and their answer keys, by exercise id."""
+
+    sources: dict[str, nbformat.NotebookNode]
+    keys: dict[str, Key]
+
+
 def load_sources(source_dir: Path) -> dict[str, nbformat.NotebookNode]:
     sources = {p.stem: nbformat.read(p, as_version=4) for p in sorted(source_dir.glob("*.ipynb"))}
     unknown = set(sources) - set(EXERCISES)
@@ -71,24 +91,45 @@ def load_sources(source_dir: Path) -> dict[str, nbformat.NotebookNode]:
     return sources
 
 
-def question_plan(exercise: Exercise, rng: np.random.Generator) -> dict[str, dict]:
-    """Per question: what the worker reads and the cases (visible first, then hidden, drawn now)."""
+def load_course(source_dir: Path) -> Course:
+    """The sources of ``source_dir`` and the answer key beside each (``<id>_key.py``)."""
+    sources = load_sources(source_dir)
+    keys = {}
+    for exercise_id in sources:
+        key = load_key(source_dir, exercise_id)
+        if key.exercise is not EXERCISES[exercise_id]:
+            raise ValueError(f"the key of {exercise_id} must use lectures_lib.exercises' own EXERCISE")
+        keys[exercise_id] = key
+    return Course(sources, keys)
+
+
+def variant_of(exercise: Exercise, student: str) -> Variant:
+    """The variant the grader uses for ``student`` (the identity it established, never what the notebook
+    says): the id with its spaces collapsed, cut to the longest id a seed takes."""
+    return exercise.variant(" ".join(str(student).split()).casefold()[:MAX_STUDENT_ID])
+
+
+def question_plan(key: Key, variant: Variant, rng: np.random.Generator) -> dict[str, dict]:
+    """Per question: what the worker reads, the cases (visible first, then hidden, drawn now) and what the
+    answer is compared with in ``variant`` (kept in the grader: only the cases reach the kernel)."""
     plan = {}
-    for q in exercise.questions:
-        if q.kind == "function":
-            visible = [encode_args(args) for args in q.visible_cases]
-            hidden = [encode_args(args) for args in q.hidden_inputs(rng)] if q.hidden_inputs else []
-            plan[q.qid] = {"kind": "function", "name": q.answer_name, "cases": visible + hidden,
-                           "n_visible": len(visible)}
-        else:
-            plan[q.qid] = {"kind": "value", "name": q.answer_name, "cases": [], "n_visible": 0}
+    for q in key.exercise.questions:
+        cases, n_visible = key.cases(q.qid, rng)
+        plan[q.qid] = {"kind": q.read_kind, "name": q.answer_name, "cases": cases, "n_visible": n_visible,
+                       "expected": key.expected(q.qid, variant, cases)}
     return plan
 
 
-def build_cells(source: nbformat.NotebookNode, answers: dict[str, str], plan: dict[str, dict], nonce: str
-                ) -> list[dict[str, str]]:
-    """The notebook the sandbox runs, as ``{"role", "source"}`` cells: the source's given cells, the
-    student's answer cells, and after each answer the code that reads it back. Check cells are left out."""
+def student_id_source(student_id: str) -> str:
+    """The ``STUDENT_ID`` cell as the grader runs it."""
+    return f"STUDENT_ID = {student_id!r}  # set by the grader"
+
+
+def build_cells(source: nbformat.NotebookNode, answers: dict[str, str], plan: dict[str, dict], nonce: str,
+                student_id: str = "") -> list[dict[str, str]]:
+    """The notebook the sandbox runs, as ``{"role", "source"}`` cells: the source's given cells (its
+    ``STUDENT_ID`` cell set to ``student_id``), the student's answer cells, and after each answer the code
+    that reads it back. Check cells are left out."""
     cells = []
     for cell in source.cells:
         tags = cell.metadata.get("tags", [])
@@ -101,6 +142,8 @@ def build_cells(source: nbformat.NotebookNode, answers: dict[str, str], plan: di
             if question is not None:
                 code = extraction_code(nonce, question["kind"], question["name"], question["cases"])
                 cells.append({"role": f"extract:{qid}", "source": code})
+        elif STUDENT_ID_TAG in tags:
+            cells.append({"role": "given", "source": student_id_source(student_id)})
         else:
             cells.append({"role": "given", "source": cell.source})
     return cells
@@ -198,36 +241,40 @@ def grader_error(path: Path, expected: str | None, error: BaseException, started
                    f"the grader failed on this file ({type(error).__name__}); the batch went on", started)
 
 
-def grade_one(path: Path, sources: dict[str, nbformat.NotebookNode], source_dir: Path, limits: Limits,
-              rng_seed: int, expected: str | None, isolation: Isolation) -> GradeRecord:
+def grade_one(path: Path, course: Course, limits: Limits, rng_seed: int, expected: str | None,
+              isolation: Isolation) -> GradeRecord:
     """Grade one file. Never raises: every outcome, a failure of the grader included, is a record."""
     started = time.monotonic()
     try:
-        return _grade_one(path, sources, limits, rng_seed, expected, isolation, started)
+        return _grade_one(path, course, limits, rng_seed, expected, isolation, started)
     except Exception as error:
         return grader_error(path, expected, error, started)
 
 
-def _grade_one(path: Path, sources: dict[str, nbformat.NotebookNode], limits: Limits, rng_seed: int,
-               expected: str | None, isolation: Isolation, started: float) -> GradeRecord:
+def _grade_one(path: Path, course: Course, limits: Limits, rng_seed: int, expected: str | None,
+               isolation: Isolation, started: float) -> GradeRecord:
     try:
-        submission = read_submission(path, sources, expected, isolation.roster)
+        submission = read_submission(path, course.sources, expected, isolation.roster)
     except InvalidSubmission as error:
         return _unread(path, expected, "invalid notebook", str(error), started)
     except OSError as error:
         return _unread(path, expected, "invalid notebook", f"cannot read the file ({type(error).__name__})", started)
     exercise = EXERCISES[submission.exercise_id]
-    plan = question_plan(exercise, np.random.default_rng(rng_seed))
+    key = course.keys[submission.exercise_id]
+    variant = variant_of(exercise, submission.student)
+    plan = question_plan(key, variant, np.random.default_rng(rng_seed))
     nonce = "@@grader:" + secrets.token_hex(16) + "@@"
-    cells = build_cells(sources[submission.exercise_id], submission.answers, plan, nonce)
+    source = course.sources[submission.exercise_id]
+    cells = build_cells(source, submission.answers, plan, nonce, variant.student_id)
     job = {"cells": cells, "cell_timeout": limits.cell_seconds, "memory_limit_bytes": limits.memory_bytes}
     report = run_in_sandbox(job, wall_seconds=limits.submission_seconds, private=list(isolation.private),
                             sandboxed=isolation.sandboxed)
     result = interpret(report, cells, nonce)
-    scores = tuple(score_exercise(exercise, result["records"], plan, submission.unanswerable))
+    scores = score_exercise(exercise, result["records"], plan, submission.unanswerable)
+    scores, library_flags = apply_library_rules(key, scores, submission.answers, source)
     status, detail = status_of(result, report.killed_by_clock, submission)
     return GradeRecord(submission.student, submission.exercise_id, submission.file_name, submission.sha256, status,
-                       detail, scores, time.monotonic() - started, flags=submission.flags,
+                       detail, tuple(scores), time.monotonic() - started, flags=(*submission.flags, *library_flags),
                        file_mtime=submission.file_mtime, student_field=submission.student_field)
 
 
@@ -282,9 +329,9 @@ def grade_folder(submissions: Path, out: Path, source_dir: Path = DEFAULT_SOURCE
                                  "with your rights, pass --unsafe-no-sandbox.")
     isolation = Isolation(not unsafe_no_sandbox, (submissions.resolve(), out.resolve(), source_dir.resolve()),
                           roster)
-    sources = load_sources(source_dir)
-    if exercise is not None and exercise not in sources:
-        raise ValueError(f"exercise must be one of {sorted(sources)}, got {exercise!r}")
+    course = load_course(source_dir)
+    if exercise is not None and exercise not in course.sources:
+        raise ValueError(f"exercise must be one of {sorted(course.sources)}, got {exercise!r}")
     # every entry but a folder gets a row: hidden files, links, pipes and sockets too (reading refuses the odd ones)
     files = sorted(p for p in submissions.iterdir() if p.is_symlink() or not p.is_dir())
     out.mkdir(parents=True, exist_ok=True)
@@ -302,7 +349,7 @@ def grade_folder(submissions: Path, out: Path, source_dir: Path = DEFAULT_SOURCE
             bar = tqdm(total=len(files), unit="submission", desc="grading")
         try:
             with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-                futures = [(f, pool.submit(grade_one, f, sources, source_dir, limits, seed, exercise, isolation))
+                futures = [(f, pool.submit(grade_one, f, course, limits, seed, exercise, isolation))
                            for f in files]
                 for path, future in futures:
                     records.append(_record_row(book, run_id, path, future, exercise))
@@ -313,6 +360,7 @@ def grade_folder(submissions: Path, out: Path, source_dir: Path = DEFAULT_SOURCE
                 bar.close()
             book.finish_run(run_id)
         _write_feedback(out / "feedback", records)
+        write_manual_sheets(out / "manual", records, course)
         csv_path = out / "grades.csv"
         book.export_csv(csv_path)
     finally:

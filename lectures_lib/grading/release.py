@@ -11,7 +11,13 @@ The exercise format (instructor source in ``notebooks/exercises/source/<id>.ipyn
   they are.
 * **Hidden check cells** carry the tag ``hidden-test``; they run in the source (so nbval catches a
   wrong solution) and are left out of the student copy.
+* The cell with id ``student-id`` sets ``STUDENT_ID``: it is copied with the id empty (the default variant);
+  ``personalise`` writes one copy per student of a roster with the id filled in (and in the metadata).
 * Every other cell is copied. Outputs and execution counts are cleared.
+
+``make release`` also writes the public check table of every exercise
+(``lectures_lib/exercises/checks/<id>.json``) from its answer key (``<id>_key.py`` beside the source): the
+expected outputs of the visible cases and the default variant's answers, nothing else.
 
 A copy is refused, with the offending lines named, if it still holds a solution marker, a line of a
 solution region or a line of a hidden check that does not also stand outside them in the source.
@@ -240,3 +246,44 @@ def release_all(source_dir: Path, target_dir: Path) -> list[Released]:
 def stale_copies(released: list[Released]) -> list[Path]:
     """The student copies on disk that differ from what their sources generate now."""
     return [r.target for r in released if not r.target.is_file() or r.target.read_text() != r.text]
+
+
+def public_check_tables(source_dir: Path, target_dir: Path) -> dict[Path, str]:
+    """The public check table of every source's answer key, by its path in ``target_dir``."""
+    from ..exercises.key import load_key, public_checks_text
+
+    tables = {}
+    for source in sorted(Path(source_dir).glob("*.ipynb")):
+        try:
+            key = load_key(source_dir, source.stem)
+        except (FileNotFoundError, ValueError) as error:
+            raise ReleaseError(str(error)) from None
+        tables[Path(target_dir) / f"{source.stem}.json"] = public_checks_text(key)
+    return tables
+
+
+STUDENT_ID_CELL = "student-id"
+
+
+def personalise(student_copy: nbformat.NotebookNode, student_id: str) -> nbformat.NotebookNode:
+    """A student copy with ``STUDENT_ID`` set to ``student_id`` in its cell and in its metadata."""
+    nb = copy.deepcopy(student_copy)
+    cells = [cell for cell in nb.cells if cell.get("id") == STUDENT_ID_CELL]
+    if len(cells) != 1:
+        raise ReleaseError("the student copy needs exactly one cell with the id 'student-id'")
+    cells[0].source = f"STUDENT_ID = {student_id!r}  # set for you by your instructor: do not change it"
+    nb.metadata[METADATA_KEY]["student"] = student_id
+    return nb
+
+
+def personal_copies(released: list[Released], roster, out: Path) -> dict[Path, str]:
+    """``<out>/<student folder>/<exercise>.ipynb`` for every student of ``roster`` and every released copy."""
+    from .identity import short_hash, slug
+
+    copies = {}
+    for entry in roster.entries:
+        folder = Path(out) / f"{slug(entry.student_id, 60)}__{short_hash(entry.student_id)}"
+        for item in released:
+            nb = personalise(nbformat.reads(item.text, as_version=4), entry.student_id)
+            copies[folder / item.target.name] = nbformat.writes(nb) + "\n"
+    return copies

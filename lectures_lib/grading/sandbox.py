@@ -183,7 +183,7 @@ def environment(home: str) -> dict[str, str]:
     """The worker's whole environment: a private home and Jupyter folders, one BLAS thread, no user site."""
     tag = {TAG_VARIABLE: os.environ[TAG_VARIABLE][:100]} if os.environ.get(TAG_VARIABLE) else {}
     return {**tag,
-        "HOME": home, "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "LANG": "C.UTF-8",
+        "HOME": home, "PATH": f"{Path(os.path.abspath(sys.executable)).parent}:/usr/bin:/bin", "LANG": "C.UTF-8",
         "IPYTHONDIR": f"{home}/.ipython", "JUPYTER_RUNTIME_DIR": f"{home}/.runtime",
         "JUPYTER_DATA_DIR": f"{home}/.jupyter-data", "MPLCONFIGDIR": f"{home}/.matplotlib", "MPLBACKEND": "Agg",
         "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONNOUSERSITE": "1",
@@ -322,7 +322,9 @@ def run_in_sandbox(job: dict, *, wall_seconds: float, private: list[Path], sandb
     """
     started = time.monotonic()
     code = Path(worker_module.__file__).read_text()
-    python = [sys.executable, "-I", "-c", code]
+    # absolute but not resolved: a path through a folder the sandbox hides ("tests/../.venv") would not run there,
+    # and resolving the venv's link would leave the venv
+    python = [os.path.abspath(sys.executable), "-I", "-c", code]
     scratch = None
     env = None
     if sandboxed:

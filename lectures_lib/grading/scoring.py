@@ -1,7 +1,8 @@
 """Scoring the answers read from a kernel, in the grader's own process.
 
-Each question is worth its points when every case passes: a value question has one case; a function
-question has its visible cases (shown in the notebook) and hidden ones drawn at grading time.
+Each question is worth its points when its answer is right in the student's own variant: a number or a
+choice is compared with the answer key's value for that variant; a function must pass its visible cases
+(shown in the notebook) and hidden ones drawn at grading time; a text scores 0 and "needs manual grading".
 Feedback may show a visible case's input, output and expected value, never a hidden one's.
 
 The records read back from a student's kernel are hostile input. :func:`validate_record` accepts only
@@ -15,10 +16,12 @@ words: "returned a str, expected a number", "raised ValueError", "is not defined
 "off by more than a factor of 10". A type or exception name from the kernel is shown only when it is a
 plain identifier of at most 40 characters; an exception's message never is.
 
-Records (JSON objects), by question kind:
+Records (JSON objects), by how the answer is read:
 
-* either kind: ``{"missing": true}``, ``{"placeholder": true}``, ``{"timeout": true}``,
+* any answer: ``{"missing": true}``, ``{"placeholder": true}``, ``{"timeout": true}``,
   ``{"memory": true}``;
+* a choice: ``{"choice": "B"}`` (at most 10 characters) or ``{"unreadable": "TypeName"}``;
+* a text: ``{"text": "..."}`` (at most 20,000 characters) or ``{"unreadable": "TypeName"}``;
 * a value: ``{"shape": [int, ...], "data": [number, ...]}`` (``len(data)`` is the product of the shape)
   or ``{"unreadable": "TypeName"}``;
 * a function: ``{"not_callable": "TypeName"}`` or ``{"outputs": [output, ...]}``, one output per case,
@@ -33,12 +36,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..exercises.core import Exercise, Question
-from ..exercises.verdict import line, plain_name, verdict
+from ..exercises.verdict import NEEDS_MANUAL, line, plain_name, verdict
 
 #: Largest array read back from a kernel, in elements, and its largest number of dimensions.
 MAX_ELEMENTS = 1_000_000
 MAX_NDIM = 8
 NOT_READ_BACK = "the answer could not be read back"
+#: Longest choice and text read back, in characters (what ``read_answer`` sends at most).
+MAX_CHOICE = 10
+MAX_TEXT = 20_000
 _FLAGS = ("missing", "placeholder", "timeout", "memory")
 
 
@@ -47,8 +53,9 @@ class QuestionScore:
     qid: str
     points: int
     max_points: int
-    verdict: str  # correct, wrong, not attempted, not graded
+    verdict: str  # correct, wrong, not attempted, not graded, needs manual grading
     feedback: tuple[str, ...] = ()
+    answer_text: str = ""  # an explain answer, for the instructor's manual-grading sheet (not in the gradebook)
 
 
 def _number(x: Any) -> bool:
@@ -97,9 +104,18 @@ def _output(output: Any) -> dict[str, Any] | None:
     return _value(output)
 
 
+def _string(record: dict[str, Any], kind: str, limit: int) -> dict[str, Any] | None:
+    if set(record) == {kind} and isinstance(record[kind], str) and len(record[kind]) <= limit:
+        return {kind: record[kind]}
+    if set(record) == {"unreadable"} and isinstance(record["unreadable"], str):
+        return {"unreadable": plain_name(record["unreadable"])}
+    return None
+
+
 def validate_record(record: Any, kind: str, n_cases: int) -> dict[str, Any] | None:
-    """A clean copy of a record read back from a kernel for a question of ``kind`` ("value" or "function")
-    with ``n_cases`` cases, or None when it is not exactly one of the shapes this module accepts.
+    """A clean copy of a record read back from a kernel for an answer read as ``kind`` ("value",
+    "function", "choice" or "text") with ``n_cases`` cases, or None when it is not exactly one of the shapes
+    this module accepts.
 
     Type and exception names that are not plain identifiers become None (shown as "a value", "an
     exception"); exception messages are dropped; numbers become floats. Never raises.
@@ -112,6 +128,10 @@ def validate_record(record: Any, kind: str, n_cases: int) -> dict[str, Any] | No
             return flagged
         if kind == "value":
             return _value(record)
+        if kind == "choice":
+            return _string(record, "choice", MAX_CHOICE)
+        if kind == "text":
+            return _string(record, "text", MAX_TEXT)
         if kind != "function":
             return None
         if set(record) == {"not_callable"} and isinstance(record["not_callable"], str):
@@ -130,26 +150,29 @@ def _not_read(question: Question) -> QuestionScore:
     return QuestionScore(question.qid, 0, question.points, "not graded", (NOT_READ_BACK,))
 
 
-def score_question(
-    question: Question, record: Any, cases: list[list], n_visible: int
-) -> QuestionScore:
-    """Score one question from the record read in the kernel; ``cases`` as sent (visible first).
+def score_question(question: Question, record: Any, cases: list[list], n_visible: int, expected: Any = None
+                   ) -> QuestionScore:
+    """Score one question from the record read in the kernel; ``cases`` as sent (visible first) and
+    ``expected`` from the answer key (see :func:`~lectures_lib.exercises.verdict.verdict`).
 
     Never raises: a record that is not one of the accepted shapes scores 0, "not graded".
     """
     try:
-        return _score(question, record, cases, n_visible)
+        return _score(question, record, cases, n_visible, expected)
     except Exception:
         return _not_read(question)
 
 
-def _score(question: Question, raw: Any, cases: list[list], n_visible: int) -> QuestionScore:
-    record = None if raw is None else validate_record(raw, question.kind, len(cases))
+def _score(question: Question, raw: Any, cases: list[list], n_visible: int, expected: Any) -> QuestionScore:
+    record = None if raw is None else validate_record(raw, question.read_kind, len(cases))
     if raw is not None and record is None:
         return _not_read(question)
-    result = verdict(question, record, cases, n_visible)
+    if question.read_kind in ("value", "choice") and expected is None:
+        raise ValueError("the grader needs the expected answer")
+    result = verdict(question, record, cases, n_visible, expected)
     points = question.points if result.status == "correct" else 0
-    return QuestionScore(question.qid, points, question.points, result.status, result.messages)
+    text = record.get("text", "") if result.status == NEEDS_MANUAL and record is not None else ""
+    return QuestionScore(question.qid, points, question.points, result.status, result.messages, text)
 
 
 def unanswerable_score(question: Question, reason: str) -> QuestionScore:
@@ -159,7 +182,8 @@ def unanswerable_score(question: Question, reason: str) -> QuestionScore:
 
 def score_exercise(exercise: Exercise, records: dict[str, Any], plan: dict[str, dict],
                    unanswerable: dict[str, str] | None = None) -> list[QuestionScore]:
-    """Scores of every question of ``exercise``; ``plan`` is the per-question job sent to the worker.
+    """Scores of every question of ``exercise``; ``plan`` is the per-question job (``cases``, ``n_visible``
+    and the key's ``expected``), of which only the cases are sent to the worker.
 
     A question in ``unanswerable`` (question id -> reason, from the submission) scores 0 with that
     reason, whatever its record says.
@@ -168,6 +192,7 @@ def score_exercise(exercise: Exercise, records: dict[str, Any], plan: dict[str, 
     unanswerable = unanswerable or {}
     return [
         unanswerable_score(q, unanswerable[q.qid]) if q.qid in unanswerable else
-        score_question(q, records.get(q.qid), plan[q.qid]["cases"], plan[q.qid]["n_visible"])
+        score_question(q, records.get(q.qid), plan[q.qid]["cases"], plan[q.qid]["n_visible"],
+                       plan[q.qid]["expected"])
         for q in exercise.questions
     ]

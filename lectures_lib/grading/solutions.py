@@ -3,7 +3,8 @@
 For every source ``notebooks/exercises/source/<id>.ipynb``, :func:`solution_page` writes a MyST page
 ``notebooks/exercises/solutions/<id>.md``: the questions as the student copy states them, and after
 each answer cell its worked solution in a collapsed drop-down (the solution region with its markers
-removed). Check cells, hidden checks and the hidden install cell are left out. ``make release``
+removed), with the answer it gives in the default variant for a number or a choice (from the answer key).
+Check cells, hidden checks and the hidden install cell are left out. ``make release``
 writes the pages beside the student copies, and ``release --check`` reports a stale one.
 
 The pages are for readers who study alone. An instructor who grades turns them off with one switch
@@ -59,8 +60,22 @@ def _fence(code: str) -> str:
     return f"{ticks}python\n{code}\n{ticks}"
 
 
-def solution_page(source_nb: nbformat.NotebookNode, exercise_id: str) -> str:
-    """The MyST text of the worked-solutions page of one exercise."""
+def _default_answer(exercise_id: str, qid: str, defaults: dict) -> str:
+    """A line giving the default variant's answer to a number or choice question ("" for other kinds)."""
+    from ..exercises import EXERCISES
+
+    question = EXERCISES[exercise_id][qid] if exercise_id in EXERCISES else None
+    if question is None or qid not in defaults:
+        return ""
+    value = defaults[qid]
+    shown = f'"{value}"' if isinstance(value, str) else f"{value:.4g}" if isinstance(value, float) else str(value)
+    return f"In the default variant (`STUDENT_ID = \"\"`) this gives `{question.answer_name} = {shown}`."
+
+
+def solution_page(source_nb: nbformat.NotebookNode, exercise_id: str, defaults: dict | None = None) -> str:
+    """The MyST text of the worked-solutions page of one exercise; ``defaults`` are the default variant's
+    answers (question id -> value or letter), shown under each solution."""
+    defaults = defaults or {}
     markdown = [c for c in source_nb.cells if c.cell_type == "markdown"]
     if not markdown or not markdown[0].source.startswith("# "):
         raise ReleaseError(f"{exercise_id}: the source must open with a Markdown cell holding a '# ' title")
@@ -81,7 +96,9 @@ def solution_page(source_nb: nbformat.NotebookNode, exercise_id: str) -> str:
             parts += ["", _absolute_links(cell.source)]
         elif cell.cell_type == "code" and SOLUTION_TAG in tags:
             solution = _fence(worked_solution(cell.source))
-            parts += ["", ":::{admonition} Worked solution", ":class: dropdown", "", solution, ":::"]
+            result = _default_answer(exercise_id, cell.get("id", "").removesuffix("-answer"), defaults)
+            parts += ["", ":::{admonition} Worked solution", ":class: dropdown", "", solution,
+                      *(["", result] if result else []), ":::"]
         elif cell.cell_type == "code" and cell.source.strip():
             parts += ["", _fence(cell.source.strip("\n"))]
     return "\n".join(parts) + "\n"
@@ -89,10 +106,16 @@ def solution_page(source_nb: nbformat.NotebookNode, exercise_id: str) -> str:
 
 def solution_pages(source_dir: Path, target_dir: Path) -> dict[Path, str]:
     """The worked-solutions page of every source in ``source_dir``, by its path in ``target_dir``."""
+    from ..exercises.key import load_key
+
     pages = {}
     for source in sorted(Path(source_dir).glob("*.ipynb")):
+        try:
+            defaults = load_key(source_dir, source.stem).public_checks()["default"]
+        except (FileNotFoundError, ValueError) as error:
+            raise ReleaseError(str(error)) from None
         pages[Path(target_dir) / f"{source.stem}.md"] = solution_page(nbformat.read(source, as_version=4),
-                                                                     source.stem)
+                                                                     source.stem, defaults)
     return pages
 
 

@@ -458,6 +458,8 @@ def _read(path: Path, sources: dict[str, nbformat.NotebookNode], expected: str |
     file_name = file_name_text(path.name)
     meta = metadata.get(METADATA_KEY)
     field_value = meta.get("student") if isinstance(meta, dict) else None
+    if field_value is None or field_value == "":  # a copy the student filled in: its STUDENT_ID cell says who
+        field_value = student_id_cell(cells) or field_value
     student_field = escape_text(field_value) if isinstance(field_value, str) else None
     if field_value is not None and not isinstance(field_value, str):
         flags.append("the student field of the notebook is not text: the file name was used")
@@ -468,6 +470,25 @@ def _read(path: Path, sources: dict[str, nbformat.NotebookNode], expected: str |
         student = student_identity(student_field, file_name)
     return Submission(path, student, exercise_id, answers, sha256, tuple(notes), (), file_name, student_field,
                       unanswerable, _bounded(flags), mtime)
+
+
+#: The id of the cell that sets ``STUDENT_ID`` in a student copy.
+STUDENT_ID_CELL = "student-id"
+_STUDENT_ID_LINE = re.compile(r"^\s*STUDENT_ID\s*=\s*(?P<literal>(?:'[^'\\\n]{0,200}'|\"[^\"\\\n]{0,200}\"))"
+                              r"\s*(?:#[^\n]*)?$")
+
+
+def student_id_cell(cells: list[_Cell]) -> str | None:
+    """The string the submission's ``STUDENT_ID`` cell sets (a line holding only a plain quoted literal and
+    perhaps a comment; an expression is no claim), or None. Only read as a claim of identity: the grader
+    decides with the roster and the file name."""
+    for cell in cells:
+        if cell.id == STUDENT_ID_CELL and cell.cell_type == "code" and isinstance(cell.source, str):
+            for line in cell.source[:10_000].splitlines():
+                match = _STUDENT_ID_LINE.match(line)
+                if match:
+                    return match.group("literal")[1:-1]
+    return None
 
 
 def file_mtime(path: Path) -> float | None:
