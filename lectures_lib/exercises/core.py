@@ -350,16 +350,70 @@ class Session:
         text = question.message(result)
         if result.status == WRONG and strict_checks():
             raise AssertionError(text)
+        used = library_functions_used(answer) if question.read_kind == "function" else []
+        if used:
+            text += (f" (note: it uses {', '.join(used)}; where a question asks you to write a formula the library "
+                     "already has, the grader flags an answer that calls the library's version, or scores it 0)")
         print(text)
 
     def __repr__(self) -> str:
         return self.describe()
 
 
+def _library_function(obj: Any) -> str | None:
+    """``module.name`` of a function of the course library outside its exercise code, else None."""
+    module = getattr(obj, "__module__", None)
+    if callable(obj) and isinstance(module, str) and module.startswith("lectures_lib.") \
+            and not module.startswith("lectures_lib.exercises"):
+        return f"{module}.{getattr(obj, '__qualname__', getattr(obj, '__name__', '?'))}"
+    return None
+
+
+def library_functions_used(answer: Any) -> list[str]:
+    """The course library's functions a student's function is, or calls by name (``training_flops`` imported
+    from the library, or ``compute.training_flops``): a hint for the visible check, which does not know the
+    answer key's rules. Code that builds names at run time escapes it."""
+    own = _library_function(getattr(answer, "__func__", answer))
+    if own is not None:
+        return [own]
+    code, names = getattr(answer, "__code__", None), getattr(answer, "__globals__", None)
+    if code is None or not isinstance(names, dict):
+        return []
+    used = []
+    for name in code.co_names:
+        value = names.get(name)
+        found = _library_function(value)
+        if found is None and getattr(value, "__name__", "").startswith("lectures_lib"):  # a module: its attributes
+            found = next((f for f in (_library_function(getattr(value, attr, None)) for attr in code.co_names)
+                          if f is not None), None)
+        if found is not None and found not in used:
+            used.append(found)
+    return used
+
+
 def options_text(options: Sequence[Any], formatter: Callable[[Any], str] = str) -> str:
     """Options of a choose question as lines "A. ...", in order."""
     return "\n".join(f"{letter}. {formatter(option)}" for letter, option in zip(letters(len(options)), options,
                                                                                  strict=True))
+
+
+def draw_options(rng: np.random.Generator, right: float, slips: Sequence[float], n_options: int = 4,
+                 min_ratio: float = 1.15) -> list[float]:
+    """The options of a choose question: ``right`` and ``n_options - 1`` of the ``slips`` (what common errors
+    give), drawn at random among those at least ``min_ratio`` apart from the others, shown to 3 significant
+    digits and shuffled. Drawing the slips, rather than always showing the same ones, keeps the right option
+    from always sitting at the same rank. Raises ``ValueError`` when too few slips are far enough apart."""
+    chosen = [float(right)]
+    for index in rng.permutation(len(slips)):
+        value = float(slips[index])
+        if len(chosen) == n_options:
+            break
+        if np.isfinite(value) and value > 0 and all(max(value / c, c / value) >= min_ratio for c in chosen):
+            chosen.append(value)
+    if len(chosen) < n_options:
+        raise ValueError(f"slips must give {n_options - 1} options apart from the right one, got {len(chosen) - 1}")
+    shown = [float(f"{value:.3g}") for value in chosen]
+    return [shown[i] for i in rng.permutation(n_options)]
 
 
 def letter_of(options: Sequence[Any], right: Any, rtol: float = 1e-9) -> str:

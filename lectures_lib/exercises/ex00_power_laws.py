@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..power_laws import PowerLaw, simulate_power_law
-from .core import Exercise, Question
+from .core import Exercise, Question, draw_options
 
 #: Compute of the simulated runs of Q4, in FLOPs: sixteen budgets from 1e17 to 1e21.
 RUN_FLOPS = np.logspace(17, 21, 16)
@@ -30,21 +30,19 @@ def _q5(rng: np.random.Generator) -> dict[str, Any]:
 
 
 def _q7(rng: np.random.Generator) -> dict[str, Any]:
-    """Two runs on one power law, and four candidate exponents: the slope of the log-log line, and what
-    three common slips give (mixed logarithm bases, the ratio upside down, a slope on linear axes), shuffled."""
+    """Two runs on one power law, and four candidate exponents: the slope of the log-log line and three of
+    the values common slips give (a base-10 logarithm on one side only, either side; the one-decade recipe
+    log10(L1 / L2) used on runs that are not a decade apart; a slope read on linear axes)."""
     exponent = float(rng.uniform(0.04, 0.09))
     small_flops = 10.0 ** int(rng.integers(18, 21))
-    factor = float(rng.choice([10, 30, 100, 1000]))
+    factor = float(rng.choice([20, 30, 50, 1000, 3000]))  # not 10: the one-decade recipe would be right
     small_loss = round(float(rng.uniform(2.5, 4.0)), 2)
     big_loss = round(small_loss * factor**-exponent, 3)
     ratio = small_loss / big_loss
-    # the four readings, in no particular order (which one is right is the question)
-    candidates = [np.log10(ratio) / np.log(factor), (small_loss - big_loss) / small_loss / (factor - 1),
-                  np.log(ratio) / np.log(factor), np.log(factor) / np.log(ratio)]
-    options = [float(f"{c:.3g}") for c in candidates]
-    order = rng.permutation(len(options))
+    slips = [np.log10(ratio) / np.log(factor), np.log(ratio) / np.log10(factor), np.log10(ratio),
+             (small_loss - big_loss) / small_loss / (factor - 1)]
     return {"small_flops": small_flops, "small_loss": small_loss, "big_flops": small_flops * factor,
-            "big_loss": big_loss, "options": [options[i] for i in order]}
+            "big_loss": big_loss, "options": draw_options(rng, np.log(ratio) / np.log(factor), slips)}
 
 
 _PARAMETERS = {"q3": _q3, "q4": _q4, "q5": _q5, "q7": _q7}

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from .. import compute, kaplan
-from .core import Exercise, Question
+from .core import Exercise, Question, draw_options
 
 #: Compute budgets of the simulated scaling study of Q5, in PF-days: eleven from 1e-5 to 1.
 STUDY_PF_DAYS = np.logspace(-5, 0, 11)
@@ -53,22 +53,22 @@ def _q5(rng: np.random.Generator) -> dict[str, Any]:
 
 
 def _q6(rng: np.random.Generator) -> dict[str, Any]:
-    """A budget in FLOPs and four model sizes, shuffled: Kaplan's N_opt, and what three slips give (Chinchilla's
-    20 tokens per parameter, the budget left in FLOPs, the exponent 0.5 in place of 0.73)."""
+    """A budget in FLOPs and four model sizes: Kaplan's N_opt and three of the sizes common slips give
+    (Chinchilla's 20 tokens per parameter, with C = 6ND or C = 2ND; the exponent 0.5 in place of 0.73; the
+    size left once Kaplan's D_opt is paid for, C / (6 D_opt) or, forward pass only, C / (2 D_opt); the budget
+    counted in PF-hours instead of PF-days)."""
     mantissa, power = 3.0, 23
     while (mantissa, power) == (3.0, 23):  # GPT-3's budget, which the chapter works out
         mantissa, power = float(rng.choice([1.0, 2.0, 3.0, 5.0])), int(rng.integers(21, 25))
     flops = mantissa * 10.0**power
     pf_days = flops / compute.PF_DAY_FLOPS
     frontier = kaplan.KAPLAN_2020_OPTIMAL_PARAMS
-    # the four readings, in no particular order (which one is right is the question)
-    candidates = [np.sqrt(flops / (compute.TRAINING_FLOPS_PER_PARAM_TOKEN * CHINCHILLA_TOKENS_PER_PARAM)),
-                  frontier(flops),
-                  frontier.coefficient * pf_days**0.5,
-                  frontier(pf_days)]
-    options = [float(f"{c:.3g}") for c in candidates]
-    order = rng.permutation(len(options))
-    return {"flops": flops, "options": [options[i] for i in order]}
+    tokens = kaplan.KAPLAN_2020_OPTIMAL_TOKENS(pf_days)
+    slips = [np.sqrt(flops / (compute.TRAINING_FLOPS_PER_PARAM_TOKEN * CHINCHILLA_TOKENS_PER_PARAM)),
+             np.sqrt(flops / (2 * CHINCHILLA_TOKENS_PER_PARAM)), frontier.coefficient * pf_days**0.5,
+             flops / (compute.TRAINING_FLOPS_PER_PARAM_TOKEN * tokens), flops / (2 * tokens),
+             frontier(pf_days * 24)]
+    return {"flops": flops, "options": draw_options(rng, frontier(pf_days), slips)}
 
 
 _PARAMETERS = {"q3": _q3, "q5": _q5, "q6": _q6}

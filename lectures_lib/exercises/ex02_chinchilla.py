@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import chinchilla as ch
 from ..compute import TRAINING_FLOPS_PER_PARAM_TOKEN
-from .core import Exercise, Question
+from .core import Exercise, Question, draw_options
 
 #: Relative noise on the simulated final losses of Q4 and Q5 (a run-to-run scatter of half a percent).
 RUN_NOISE = 0.005
@@ -42,20 +42,19 @@ def _noisy_losses(rng: np.random.Generator, law: ch.ChinchillaLaw, flops: np.nda
 
 
 def _q3(rng: np.random.Generator) -> dict[str, Any]:
-    """A budget for the replication's law, and four sizes, shuffled: the optimum and what three common errors give
-    (Kaplan's frontier, tokens taken as C / N, 20 tokens per parameter with C = 2 N D)."""
+    """A budget for the replication's law, and four sizes: the optimum and three of the sizes common errors
+    give (Hoffmann et al.'s printed constants; the exponents a and b swapped; Kaplan's frontier; tokens taken
+    as C / N; 20 tokens per parameter with C = 2 N D)."""
     law = ch.BESIROGLU_2024
     flops = _budget(rng, np.log10(3e21), np.log10(3e25))
     c_over_6 = flops / TRAINING_FLOPS_PER_PARAM_TOKEN
     pf_days = flops / 8.64e19
-    # the four readings, in no particular order (which one is right is the question)
-    candidates = [1.3e9 * pf_days**0.73,  # Kaplan et al. 2020, Table 6 (C in PF-days)
-                  np.sqrt(flops / (2 * 20)),  # D = 20 N with C = 2 N D
-                  law.G * flops**law.a,  # D = C / N
-                  law.G * c_over_6**law.a]  # D = C / (6 N) on the replication's frontier
-    options = [float(f"{c:.3g}") for c in candidates]
-    order = rng.permutation(len(options))
-    return {"flops": flops, "options": [options[i] for i in order]}
+    slips = [float(ch.HOFFMANN_2022.compute_optimal(flops)[0]),
+             law.G * c_over_6 ** (law.alpha / (law.alpha + law.beta)),
+             1.3e9 * pf_days**0.73,  # Kaplan et al. 2020, Table 6 (C in PF-days)
+             law.G * flops**law.a,
+             np.sqrt(flops / (2 * 20))]
+    return {"flops": flops, "options": draw_options(rng, law.G * c_over_6**law.a, slips)}
 
 
 def _q4(rng: np.random.Generator) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from .. import lifetime
-from .core import Exercise, Question
+from .core import Exercise, Question, draw_options
 
 #: The law of Questions 4 to 6: Sardana et al.'s constants (:data:`lectures_lib.lifetime.SARDANA_2024`).
 LAW = lifetime.SARDANA_2024
@@ -49,19 +49,18 @@ def _q5(rng: np.random.Generator) -> dict[str, Any]:
 
 
 def _q6(rng: np.random.Generator) -> dict[str, Any]:
-    """A target loss, a daily demand over some years, and four candidate sizes in billions of parameters,
-    shuffled: the lifetime optimum, and what three common slips give (inference ignored, as Chinchilla does;
-    inference priced at 6N FLOPs per token, like training; inference priced at N FLOPs per token)."""
+    """A target loss, a daily demand over some years, and four candidate sizes in billions of parameters: the
+    lifetime optimum and three of the sizes common slips give (inference ignored, as Chinchilla's rule does;
+    a served token priced at 6N FLOPs like a training token, or at N FLOPs; every served token counted twice,
+    as prompt and as output; the demand of one year, or of one day a year, taken for the whole life)."""
     target_loss = round(float(rng.uniform(1.95, 2.30)), 3)
     tokens_per_day = float(rng.choice([2e9, 5e9, 1e10, 2e10, 4e10]))
-    years = int(rng.choice([1, 2, 3, 5]))
+    years = int(rng.choice([2, 3, 5]))
     demand = tokens_per_day * DAYS_PER_YEAR * years
-    # the four demands as each reading counts them, in no particular order
-    sizes = lifetime.lifetime_optimal(target_loss, np.array([0.0, demand / 2, demand, 3 * demand]), law=LAW)[0]
-    options = [float(f"{n / 1e9:.3g}") for n in sizes]
-    order = rng.permutation(len(options))
+    readings = np.array([demand, 0.0, 3 * demand, demand / 2, 2 * demand, demand / years, tokens_per_day * years])
+    sizes = lifetime.lifetime_optimal(target_loss, readings, law=LAW)[0] / 1e9
     return {"target_loss": target_loss, "tokens_per_day": tokens_per_day, "years": years,
-            "options": [options[i] for i in order]}
+            "options": draw_options(rng, sizes[0], sizes[1:], min_ratio=1.03)}
 
 
 _PARAMETERS = {"q2": _q2, "q4": _q4, "q5": _q5, "q6": _q6}

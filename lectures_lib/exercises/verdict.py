@@ -149,6 +149,11 @@ def plain_name(name: Any) -> str | None:
     return name if isinstance(name, str) and _IDENTIFIER.fullmatch(name) else None
 
 
+def article(word: str) -> str:
+    """"an" before a word that starts with a vowel ("an int", "an ndarray"), else "a" ("a str")."""
+    return "an" if word[:1].lower() in "aeiou" or word == "ndarray" else "a"
+
+
 def describe(value: Any) -> str:
     """A number or an array as feedback shows it (6 significant digits)."""
     if isinstance(value, np.ndarray):
@@ -220,6 +225,9 @@ def value_problem(name: str, got: np.ndarray, want: np.ndarray, rtol: float) -> 
         return f"{shown}: off by more than a factor of 2"
     if relative > 0.1:
         return f"{shown}: off by more than 10%"
+    near = max(10 * rtol, 0.01)
+    if relative > near:  # more than rounding: "close" would send the student after digits, not the method
+        return f"{shown}: off by more than {_percent(near)}, more than rounding explains: check the method"
     return f"{shown}: close, but outside the tolerance of {_percent(rtol)}"
 
 
@@ -233,7 +241,9 @@ def _output_problem(output: dict[str, Any]) -> str:
         return "raised NotImplementedError"
     if "unreadable" in output:
         name = plain_name(output["unreadable"])
-        return f"returned a {name}, expected a number" if name else "returned a value that is not a number"
+        if not name:
+            return "returned a value that is not a number"
+        return f"returned {article(name)} {name}, expected a number"
     if "placeholder" in output:
         return "returned None"
     value = _array(output)
@@ -276,7 +286,7 @@ def verdict(question: Any, record: dict[str, Any] | None, cases: Sequence[Sequen
     if "unreadable" in record and kind != "function":
         type_name = plain_name(record["unreadable"])
         wanted = {"value": "a number", "choice": "a letter in quotes, like \"B\"", "text": "text in quotes"}[kind]
-        return Verdict(WRONG, (line(f"{name} is a {type_name}, expected {wanted}" if type_name else
+        return Verdict(WRONG, (line(f"{name} is {article(type_name)} {type_name}, expected {wanted}" if type_name else
                                     f"{name} is not {wanted}"),))
     if kind == "text":
         words = len(str(record["text"]).split())

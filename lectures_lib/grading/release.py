@@ -11,6 +11,8 @@ The exercise format (instructor source in ``notebooks/exercises/source/<id>.ipyn
   they are.
 * **Hidden check cells** carry the tag ``hidden-test``; they run in the source (so nbval catches a
   wrong solution) and are left out of the student copy.
+* **Discussion cells**, Markdown tagged ``discussion`` after an answer cell, hold the derivation and the
+  answers to a question's prompts: left out of the student copy, shown with the worked solution.
 * The cell with id ``student-id`` sets ``STUDENT_ID``: it is copied with the id empty (the default variant);
   ``personalise`` writes one copy per student of a roster with the id filled in (and in the metadata).
 * Every other cell is copied. Outputs and execution counts are cleared.
@@ -40,6 +42,9 @@ import nbformat
 SOLUTION_TAG = "solution"
 TEST_TAG = "test"
 HIDDEN_TAG = "hidden-test"
+#: Markdown cells of a source that discuss a solution: left out of the student copy, shown on the
+#: worked-solutions page inside the solution's drop-down.
+DISCUSSION_TAG = "discussion"
 BEGIN = re.compile(r"^(?P<indent>\s*)#\s*BEGIN SOLUTION(?::\s*(?P<stub>.*\S))?\s*$")
 END = re.compile(r"^\s*#\s*END SOLUTION\s*$")
 DEFAULT_STUB = 'raise NotImplementedError("write your answer here")'
@@ -98,13 +103,14 @@ def strip_solutions(source: str, where: str = "cell") -> tuple[str, list[str]]:
 
 
 def solution_lines(source_nb: nbformat.NotebookNode) -> list[str]:
-    """Every stripped, non-empty line of the solution regions and hidden checks of an instructor source."""
+    """Every stripped, non-empty line of the solution regions, hidden checks and discussions of an instructor
+    source."""
     lines: list[str] = []
     for cell in source_nb.cells:
         tags = _tags(cell)
         if SOLUTION_TAG in tags:
             lines += strip_solutions(cell.source)[1]
-        elif HIDDEN_TAG in tags:
+        elif HIDDEN_TAG in tags or DISCUSSION_TAG in tags:
             lines += cell.source.splitlines()
     return [line.strip() for line in lines if line.strip()]
 
@@ -118,7 +124,7 @@ def make_student_copy(source_nb: nbformat.NotebookNode, exercise_id: str) -> nbf
     for index, cell in enumerate(nb.cells):
         tags = _tags(cell)
         where = f"{exercise_id} cell {index} ({cell.get('id', 'no id')})"
-        if HIDDEN_TAG in tags:
+        if HIDDEN_TAG in tags or DISCUSSION_TAG in tags:
             continue
         if cell.cell_type == "code":
             cell.outputs = []

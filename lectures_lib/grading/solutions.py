@@ -3,7 +3,9 @@
 For every source ``notebooks/exercises/source/<id>.ipynb``, :func:`solution_page` writes a MyST page
 ``notebooks/exercises/solutions/<id>.md``: the questions as the student copy states them, and after
 each answer cell its worked solution in a collapsed drop-down (the solution region with its markers
-removed), with the answer it gives in the default variant for a number or a choice (from the answer key).
+removed), with the answer it gives in the default variant for a number or a choice (from the answer key),
+and the Markdown cells tagged ``discussion`` that follow it in the source (the derivation, the answers to the
+question's prompts).
 Check cells, hidden checks and the hidden install cell are left out. ``make release``
 writes the pages beside the student copies, and ``release --check`` reports a stale one.
 
@@ -21,7 +23,7 @@ from pathlib import Path
 
 import nbformat
 
-from .release import BEGIN, END, HIDDEN_TAG, SOLUTION_TAG, TEST_TAG, ReleaseError
+from .release import BEGIN, DISCUSSION_TAG, END, HIDDEN_TAG, SOLUTION_TAG, TEST_TAG, ReleaseError
 
 #: Where the student copies live, relative to the book's root: the sources' relative links start there.
 STUDENT_FOLDER = "notebooks/exercises"
@@ -88,19 +90,31 @@ def solution_page(source_nb: nbformat.NotebookNode, exercise_id: str, defaults: 
         "Each solution is folded away: try the question first, then open it. The checks in the exercise "
         "notebook tell you whether your own answer is right.",
     ]
+    open_dropdown = False
     for cell in source_nb.cells:
         tags = set(cell.metadata.get("tags", []))
         if cell is markdown[0] or TEST_TAG in tags or HIDDEN_TAG in tags or "remove-cell" in tags:
             continue
+        if DISCUSSION_TAG in tags and cell.cell_type == "markdown":
+            if not open_dropdown:
+                raise ReleaseError(f"{exercise_id}: a cell tagged {DISCUSSION_TAG!r} must follow an answer cell")
+            parts += ["", _absolute_links(cell.source)]
+            continue
+        if open_dropdown:
+            parts.append(":::")
+            open_dropdown = False
         if cell.cell_type == "markdown":
             parts += ["", _absolute_links(cell.source)]
         elif cell.cell_type == "code" and SOLUTION_TAG in tags:
             solution = _fence(worked_solution(cell.source))
             result = _default_answer(exercise_id, cell.get("id", "").removesuffix("-answer"), defaults)
             parts += ["", ":::{admonition} Worked solution", ":class: dropdown", "", solution,
-                      *(["", result] if result else []), ":::"]
+                      *(["", result] if result else [])]
+            open_dropdown = True
         elif cell.cell_type == "code" and cell.source.strip():
             parts += ["", _fence(cell.source.strip("\n"))]
+    if open_dropdown:
+        parts.append(":::")
     return "\n".join(parts) + "\n"
 
 
