@@ -19,6 +19,7 @@ from lectures_lib.exercises.core import (
     KINDS,
     STRICT_ENV,
     Session,
+    draw_options,
     letter_of,
     normalise_student_id,
     public_checks,
@@ -244,6 +245,38 @@ def test_a_key_must_answer_every_question_in_its_kind():
         Key(exercise, {**answers, "q1": Answer(lambda n, d: 6 * n * d)})
     with pytest.raises(ValueError, match="if_forbidden"):
         Answer(lambda: 1, if_forbidden="halve")
+
+
+def test_draw_options_keeps_the_right_one_and_spreads_the_rest():
+    rng = np.random.default_rng(0)
+    options = draw_options(rng, 1.0, [0.5, 2.0, 1.05, 4.0, 0.25])
+    assert len(options) == 4 and 1.0 in options and 1.05 not in options  # a slip too close to the right one
+    with pytest.raises(ValueError, match="slips must give 3 options"):
+        draw_options(rng, 1.0, [1.01, 0.99, 2.0])
+
+
+@pytest.mark.parametrize("exercise_id", sorted(EXERCISES))
+def test_the_right_option_moves_between_variants(exercise_id):
+    """Neither the letter nor the rank of the right value among the options gives it away."""
+    exercise, key = EXERCISES[exercise_id], KEYS[exercise_id]
+    for question in (q for q in exercise.questions if q.kind == "choose"):
+        ranks, letters = set(), set()
+        for student in ["", *STUDENTS]:
+            variant = exercise.variant(student)
+            letter = key.expected(question.qid, variant)
+            options = variant.params(question.qid).options
+            ranks.add(sorted(options).index(options["ABCD".index(letter)]))
+            letters.add(letter)
+        assert len(ranks) >= 2 and letters == set("ABCD"), (question.qid, ranks, letters)
+
+
+def test_the_check_notes_an_answer_that_is_the_library_s_own(capsys, lenient):
+    namespace = {}  # as in a notebook, where the import is global
+    exec("from lectures_lib import compute\ndef wrapped(n, d):\n    return compute.training_flops(n, d)", namespace)
+    for answer in (namespace["compute"].training_flops, namespace["wrapped"]):
+        text = _printed(capsys, "q1", answer)
+        assert text.startswith("Q1 (training FLOPs): correct (note: it uses lectures_lib.compute.training_flops;")
+    assert "note" not in _printed(capsys, "q1", lambda n, d: 6 * n * d)
 
 
 def test_letter_of_needs_exactly_one_match():
@@ -532,6 +565,23 @@ def test_release_refuses_a_leaking_solution():
     nb.cells.append(_cell("# END SOLUTION", cid="stray"))
     with pytest.raises(ReleaseError, match="not tagged"):
         make_student_copy(nb, "demo")
+
+
+def test_discussions_go_to_the_solution_page_not_the_copy():
+    from lectures_lib.grading.solutions import solution_page
+
+    title = nbformat.v4.new_markdown_cell("# Exercises: demo")
+    answer = _cell("# BEGIN SOLUTION: y = ...\ny = 3\n# END SOLUTION", tags=[SOLUTION_TAG], cid="q1-answer")
+    discussion = nbformat.v4.new_markdown_cell("Three, because DISCUSSION-TEXT.", metadata={"tags": ["discussion"]})
+    check = _cell('ex.check("q1", y)', tags=["test"], cid="q1-check")
+    nb = _notebook(title, answer, discussion, check)
+    student = make_student_copy(nb, "demo")
+    assert "DISCUSSION-TEXT" not in nbformat.writes(student)
+    page = solution_page(nb, "demo")
+    fold = page[page.index(":::{admonition} Worked solution"):]
+    assert fold.index("y = 3") < fold.index("DISCUSSION-TEXT") < fold.index("\n:::")
+    with pytest.raises(ReleaseError, match="must follow an answer cell"):
+        solution_page(_notebook(title, discussion), "demo")
 
 
 def test_release_refuses_answer_cells_without_ids_or_regions():
