@@ -174,3 +174,126 @@ def test_floor_explorer():
     assert bytes(image.value) != before
     with pytest.raises(ValueError, match="floor"):
         explore_floor_fit(floor=0.7)
+
+
+def test_controls_fit_a_narrow_column(monkeypatch):
+    """No control has a fixed width: at 400 px the slider and its readout shrink into the column."""
+    import ipywidgets as widgets
+
+    from lectures_lib.explorers.core import CONTROL_MAX_WIDTH
+
+    for mode in ("live", "static"):
+        monkeypatch.setenv("LECTURES_LIB_EXPLORERS", mode)
+        for name in sorted(EXPLORERS):
+            controls = [c for c in EXPLORERS[name].explore().children
+                        if not isinstance(c, widgets.Image | widgets.Stack)]
+            assert controls, name
+            for control in controls:
+                assert control.layout.width == "100%", (mode, name, control.description)
+                assert control.layout.max_width == CONTROL_MAX_WIDTH
+
+
+def test_floor_explorer_frames_keep_the_measured_window(monkeypatch):
+    """The text points at the measured window: its edges survive the website's 16-colour frames."""
+    import base64
+    import io
+    import re
+
+    from PIL import Image
+
+    from lectures_lib.explorers.power_laws import WINDOW
+
+    monkeypatch.setenv("LECTURES_LIB_EXPLORERS", "static")
+    plot = EXPLORERS["explore_floor_fit"].plot()
+    frame = frame_images(EXPLORERS["explore_floor_fit"].explore())[0]
+    image = Image.open(io.BytesIO(base64.b64decode(re.search(r"base64,([^\"]+)\"", frame).group(1)))).convert("RGB")
+    pixels = np.asarray(image).astype(int)
+    plot.fig.canvas.draw()
+    height = pixels.shape[0]
+    for edge in WINDOW:
+        x, y = plot.ax.transData.transform((edge, 1.0))  # below the label and above the legend
+        column, row = int(round(x)), int(round(height - y))
+        edge_colour = pixels[row, column - 1:column + 2].min(axis=0)
+        beside = pixels[row, column + 8]
+        assert np.abs(edge_colour - beside).sum() > 60, edge  # a visible line, not merged into the background
+    assert any(t.get_text() == "measured window" for t in plot.ax.texts)
+
+
+def test_house_style_text_is_at_least_nine_points():
+    import matplotlib as mpl
+
+    from lectures_lib.explorers import plot_floor_fit
+    from lectures_lib.plotting import MIN_FONT_SIZE, use_house_style
+
+    use_house_style()
+    plot = plot_floor_fit()
+    plot.fig.canvas.draw()
+    texts = [t for t in plot.fig.findobj(mpl.text.Text) if t.get_text() and t.get_visible()]
+    assert texts and min(t.get_fontsize() for t in texts) >= MIN_FONT_SIZE
+
+
+def _shown_labels(axis):
+    low, high = sorted(axis.get_view_interval())
+    return [label.get_text() for tick, label in zip(axis.get_majorticklocs(), axis.get_majorticklabels(), strict=True)
+            if low * (1 - 1e-9) <= tick <= high * (1 + 1e-9)]
+
+
+@pytest.mark.parametrize(("limits", "expected"), [
+    ((1e6, 1e12), ["$10^{6}$", "$10^{7}$", "$10^{8}$", "$10^{9}$", "$10^{10}$", "$10^{11}$", "$10^{12}$"]),
+    ((0.3, 5.0), ["0.5", "1", "2", "5"]),                        # one decade: 1-2-5 steps, plain numbers
+    ((1.7, 4.0), ["2", "3", "4"]),                               # less than a decade: no "3.75x10^0"
+    ((1e-3, 1e6), ["$10^{-2}$", "$10^{0}$", "$10^{2}$", "$10^{4}$", "$10^{6}$"]),  # nine decades: every second
+    ((1.0, 1e4), ["1", "10", "100", "1000", "10000"]),
+    ((1e-6, 1e12), ["$10^{-6}$", "$10^{-3}$", "$10^{0}$", "$10^{3}$", "$10^{6}$", "$10^{9}$", "$10^{12}$"]),
+])
+def test_readable_log_ticks(limits, expected):
+    import matplotlib.pyplot as plt
+
+    from lectures_lib.plotting import label_axes, new_axes
+
+    fig, ax = new_axes()
+    ax.plot(limits, limits)
+    label_axes(ax, "x", "y", loglog=True)
+    ax.set_xlim(*limits)
+    ax.set_ylim(*limits)
+    fig.canvas.draw()
+    assert _shown_labels(ax.xaxis) == expected
+    assert _shown_labels(ax.yaxis) == expected
+    assert not any(label.get_text() for label in ax.xaxis.get_minorticklabels())
+    plt.close(fig)
+
+
+def test_readable_log_ticks_leaves_linear_axes_and_checks_its_arguments():
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import ScalarFormatter
+
+    from lectures_lib.plotting import new_axes, readable_log_ticks
+
+    fig, ax = new_axes()
+    ax.set_yscale("log")
+    readable_log_ticks(ax)
+    assert isinstance(ax.xaxis.get_major_formatter(), ScalarFormatter)   # linear: untouched
+    assert not isinstance(ax.yaxis.get_major_formatter(), ScalarFormatter)
+    with pytest.raises(ValueError, match="axis"):
+        readable_log_ticks(ax, axis="z")
+    with pytest.raises(ValueError, match="max_ticks"):
+        readable_log_ticks(ax, max_ticks=1)
+    plt.close(fig)
+
+
+def test_labels_write_subscripts_as_math():
+    import matplotlib.pyplot as plt
+
+    from lectures_lib.plotting import label_axes, math_subscripts, new_axes
+
+    assert math_subscripts("compute C_min (PF-days)") == r"compute $C_\mathrm{min}$ (PF-days)"
+    assert math_subscripts("N_c and D_c") == "$N_c$ and $D_c$"
+    assert math_subscripts(r"$C_\mathrm{min}$ kept") == r"$C_\mathrm{min}$ kept"
+    assert math_subscripts("a file_name stays") == "a file_name stays"
+    with pytest.raises(TypeError, match="text"):
+        math_subscripts(3)
+    fig, ax = new_axes()
+    label_axes(ax, "compute C_min (PF-days)", "L(C_min)", "B_crit")
+    assert "_" not in ax.get_xlabel().replace(r"_\mathrm", "")
+    assert ax.get_title() == r"$B_\mathrm{crit}$"
+    plt.close(fig)

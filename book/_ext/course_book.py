@@ -17,6 +17,9 @@ renders one frame per slider position and links sliders to frames in the browser
 ``lectures_lib/explorers/core.py``). Jupyter and nbval do not set it, so there the explorers compute
 live.
 
+Explorers at any width: ``book/_static/course.css`` (added to every page) lets an explorer's controls
+shrink with the column, so on a 400 px screen the slider and its readout stay visible.
+
 3. No Thebe. The book does not offer live code on its pages (the launch buttons open Binder or
 Colab instead), but Jupyter Book always loads sphinx-thebe, which declares its configuration twice
 on every page (a console error) and names a CDN. Its scripts are dropped from each page.
@@ -68,6 +71,9 @@ from sphinx.util import logging
 logger = logging.getLogger(__name__)
 
 VENDOR_STATIC = Path("_vendor") / "static"
+#: The book's own static files (``course.css``: explorers that fit a 400 px column), added to every page.
+BOOK_STATIC = Path(__file__).resolve().parent.parent / "_static"
+BOOK_CSS = "course.css"
 REQUIRED = (
     "vendor/mathjax/es5/tex-mml-chtml.js",
     "vendor/require.js",
@@ -85,7 +91,7 @@ def _configure(app: Sphinx, config: Config) -> None:
             "offline assets are missing from _vendor/static: " + ", ".join(missing)
             + ". Run `make vendor` (or `make book`, which runs it) to fetch the pinned copies from npm."
         )
-    config.html_static_path = [*config.html_static_path, str(static)]
+    config.html_static_path = [*config.html_static_path, str(static), str(BOOK_STATIC)]
     config.mathjax_path = "vendor/mathjax/es5/tex-mml-chtml.js"
     # Order matters: the shim sets the asset path and the local module base before the manager loads.
     config.nb_ipywidgets_js = {
@@ -309,6 +315,7 @@ def setup(app: Sphinx) -> dict:
     app.connect("source-read", _withhold_solutions)
     app.connect("config-inited", _configure, priority=100)
     app.connect("html-page-context", _drop_thebe)
+    app.add_css_file(BOOK_CSS)
     app.connect("env-get-outdated", _outdated)
     app.connect("doctree-read", _record_read)
     app.connect("env-purge-doc", _purge)

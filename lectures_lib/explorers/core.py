@@ -176,9 +176,20 @@ def _live_widget(control: Control) -> "ipywidgets.Widget":
     if control.kind == "choice":
         return widgets.Dropdown(options=list(zip(control.labels, control.grid, strict=True)), value=control.start,
                                 description=control.description,
-                                style={"description_width": "initial"}, layout=widgets.Layout(width="640px"))
+                                style={"description_width": "initial"}, layout=_control_layout())
     return log_slider(control.start, control.grid[0], control.grid[-1], control.step, control.description,
                       name=control.name)
+
+
+#: The widest a control grows (the frames are at most this wide too); below it a control fills the column.
+CONTROL_MAX_WIDTH = "640px"
+
+
+def _control_layout() -> "ipywidgets.Layout":
+    """A control as wide as the column, up to :data:`CONTROL_MAX_WIDTH`: at 400 px the slider and readout fit."""
+    import ipywidgets as widgets
+
+    return widgets.Layout(width="100%", max_width=CONTROL_MAX_WIDTH)
 
 
 def _frame_html(png: bytes, alt: str, key: str, width: int) -> str:
@@ -209,7 +220,7 @@ def static_explorer(plot: ExplorerPlot, controls: Sequence[Control]) -> "ipywidg
         frames[indices] = widgets.HTML(_frame_html(renderer.render(STATIC_COLOURS), plot.describe(), key, width))
     pickers = []
     for control in controls:
-        layout = widgets.Layout(width="640px")
+        layout = _control_layout()
         style = {"description_width": "initial"}
         if control.kind == "choice":
             picker = widgets.Dropdown(options=list(control.labels), index=control.start_index(),
@@ -300,5 +311,5 @@ def log_slider(value: float, low: float, high: float, step: float, description: 
         readout_format=".3g",
         continuous_update=True,
         style={"description_width": "initial"},
-        layout=widgets.Layout(width="640px"),
+        layout=_control_layout(),
     )

@@ -10,10 +10,9 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.text import Text
-from matplotlib.ticker import FormatStrFormatter
 
 from .. import _validate as v
-from ..plotting import PALETTE, label_axes, new_axes, readout_box
+from ..plotting import MIN_FONT_SIZE, PALETTE, label_axes, new_axes, readout_box
 from ..power_laws import PowerLaw, fit_power_law
 from .core import Control, ReadoutDescription, log_control, make_explorer
 
@@ -71,8 +70,8 @@ class FloorPlot(ReadoutDescription):
 
 
 def plot_floor_fit(exponent: float = 0.34, floor: float = 1.69, ax: Axes | None = None) -> FloorPlot:
-    """A law with a floor (grey), ten runs in the window 1e6 to 1e9 (dots), and the straight line fitted to
-    them in log-log space, extrapolated to 1e12 (red)."""
+    """A law with a floor (grey), ten runs in the measured window 1e6 to 1e9 (dots; the window is shaded, edged
+    and labelled), and the straight line fitted to them in log-log space, extrapolated to 1e12 (red)."""
     if ax is None:
         fig, ax = new_axes((6.4, 4.2))
     else:
@@ -81,14 +80,19 @@ def plot_floor_fit(exponent: float = 0.34, floor: float = 1.69, ax: Axes | None 
     (runs,) = ax.plot([], [], "o", color=PALETTE["blue"], label="runs in the measured window")
     (fit,) = ax.plot([], [], "--", color=PALETTE["red"], linewidth=2, label="straight-line fit, extrapolated")
     floor_line = ax.axhline(1.0, color=PALETTE["grey"], linestyle=":", linewidth=1)
-    ax.axvspan(*WINDOW, color=PALETTE["sky"], alpha=0.12)
+    # The measured window: a light shade for the eye, plus its two edges and a label, which survive the
+    # website's 16-colour frames (they merge a light shade with the white background).
+    ax.axvspan(*WINDOW, color=PALETTE["sky"], alpha=0.15, linewidth=0)
+    for edge in WINDOW:
+        ax.axvline(edge, color=PALETTE["sky"], linewidth=1.5)
+    ax.text(np.sqrt(WINDOW[0] * WINDOW[1]), 0.95, "measured window", transform=ax.get_xaxis_transform(),
+            ha="center", va="top", fontsize=MIN_FONT_SIZE, color=PALETTE["blue"])
     readout = readout_box(ax, "upper right")
+    readout.get_bbox_patch().set_alpha(1.0)  # the window's edge passes behind it
     label_axes(ax, "resource x (for example parameters)", "loss (nats/token)", loglog=True)
-    ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
-    ax.yaxis.set_minor_formatter(FormatStrFormatter("%g"))
-    ax.set_xlim(1e6, 1e12)
-    ax.set_ylim(0.3, 5.0)
-    ax.legend(loc="lower left", fontsize=8)
+    ax.set_xlim(10**5.7, FAR)  # a margin left of the window, so that its left edge shows
+    ax.set_ylim(0.3, 8.0)  # headroom above the start value 4 for the window's label
+    ax.legend(loc="lower left")
     plot = FloorPlot(fig, ax, truth, runs, fit, floor_line, readout)
     plot.update(exponent, floor)
     return plot
