@@ -184,3 +184,81 @@ def option_costs(inference_tokens: ArrayLike, n_params: float, *, api_dollars_pe
         "fine-tune an open model": v.scalar_or_array(TRAINING_FLOPS_PER_PARAM_TOKEN * n * d_ft * train_price + serving),
         "pre-train your own": v.scalar_or_array(TRAINING_FLOPS_PER_PARAM_TOKEN * n * d_pre * train_price + serving),
     }
+
+
+def payback_inference_tokens(n_params: ArrayLike, n_tokens: ArrayLike, *, law: ChinchillaLaw = SARDANA_2024
+                             ) -> float | np.ndarray:
+    """Inference tokens after which a model trained past the optimum has cost fewer lifetime FLOPs than the
+    compute-optimal model of the same predicted loss (the break-even usage of training longer).
+
+    With N_eq, C_eq the size and budget of that compute-optimal model (:func:`compute_optimal_equivalent`),
+    the extra training 6 N D - C_eq is repaid at 2 (N_eq - N) FLOPs per inference token, so the break-even
+    is (6 N D - C_eq) / (2 (N_eq - N)). It is 0 for a compute-optimal model and infinite for a model larger
+    than N_eq (trained on too few tokens: it pays more per token too).
+    """
+    v.law(law, ChinchillaLaw)
+    n = v.positive(n_params, "n_params")
+    d = v.positive(n_tokens, "n_tokens")
+    equivalent, fraction, _ = compute_optimal_equivalent(n, d, law=law)
+    extra = TRAINING_FLOPS_PER_PARAM_TOKEN * n * d - np.asarray(equivalent)
+    smaller_by = n / np.asarray(fraction) - n  # N_eq - N
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tokens = extra / (INFERENCE_FLOPS_PER_PARAM_TOKEN * smaller_by)
+    near_optimal = np.abs(np.asarray(fraction) - 1.0) < 1e-9
+    tokens = np.where(near_optimal, 0.0, np.where(smaller_by > 0, np.maximum(tokens, 0.0), np.inf))
+    return v.scalar_or_array(tokens)
+
+
+# ------------------------------------------------------------------------------------------------
+# The second cost of serving: memory (weights and KV cache) and memory bandwidth
+# ------------------------------------------------------------------------------------------------
+def weight_bytes(n_params: ArrayLike, bytes_per_param: float = 2.0) -> float | np.ndarray:
+    """Bytes of memory the weights take: N times ``bytes_per_param`` (2 for bf16, 1 for 8-bit, 0.5 for 4-bit)."""
+    n = v.positive(n_params, "n_params")
+    width = v.positive(bytes_per_param, "bytes_per_param")
+    return v.scalar_or_array(n * width)
+
+
+def kv_cache_bytes_per_token(n_layers: ArrayLike, n_kv_heads: ArrayLike, head_dim: ArrayLike,
+                             bytes_per_value: float = 2.0) -> float | np.ndarray:
+    """Bytes the KV cache holds per token of context: 2 (a key and a value) x layers x KV heads x head size
+    x bytes per value. With grouped-query attention, ``n_kv_heads`` is the number of key/value heads,
+    not of query heads."""
+    layers = v.positive(n_layers, "n_layers")
+    heads = v.positive(n_kv_heads, "n_kv_heads")
+    size = v.positive(head_dim, "head_dim")
+    width = v.positive(bytes_per_value, "bytes_per_value")
+    return v.scalar_or_array(2.0 * layers * heads * size * width)
+
+
+def decode_step(n_params: ArrayLike, batch_size: ArrayLike, context_tokens: ArrayLike,
+                kv_bytes_per_token: ArrayLike, bytes_per_param: float = 2.0
+                ) -> tuple[float | np.ndarray, float | np.ndarray]:
+    """``(flops, bytes_read)`` of one decoding step that generates one token for each of ``batch_size``
+    sequences holding ``context_tokens`` tokens of context each.
+
+    Each step multiplies every weight once per sequence (2 N FLOPs per token; the attention scores over the
+    context are left out) and must read every weight and every sequence's KV cache from memory once. Their
+    ratio, FLOPs per byte, says whether the step is limited by arithmetic or by memory bandwidth.
+    """
+    n = v.positive(n_params, "n_params")
+    batch = v.positive(batch_size, "batch_size")
+    context = v.non_negative(context_tokens, "context_tokens")
+    kv = v.non_negative(kv_bytes_per_token, "kv_bytes_per_token")
+    flops = INFERENCE_FLOPS_PER_PARAM_TOKEN * n * batch
+    read = np.asarray(weight_bytes(n, bytes_per_param)) + batch * context * kv
+    return v.scalar_or_array(flops), v.scalar_or_array(read)
+
+
+def markdown_table(header: list[str] | tuple[str, ...], rows: list) -> str:
+    """A Markdown table (for ``IPython.display.Markdown``) with one line per item of ``rows``, whose cells
+    are already formatted. The first column is left-aligned, the others (numbers) right-aligned."""
+    if not isinstance(header, (list, tuple)) or not header:
+        raise TypeError("header must be a non-empty list of column names")
+    lines = ["| " + " | ".join(str(h) for h in header) + " |",
+             "|" + "|".join([":---"] + ["---:"] * (len(header) - 1)) + "|"]
+    for row in rows:
+        if len(row) != len(header):
+            raise ValueError(f"rows must have {len(header)} cells each, got {len(row)}: {row!r}")
+        lines.append("| " + " | ".join(str(cell) for cell in row) + " |")
+    return "\n".join(lines)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .compute import tokens_per_param, training_flops
+from .lifetime import kv_cache_bytes_per_token
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,39 @@ PUBLISHED_MODELS: tuple[PublishedModel, ...] = (
     PublishedModel("Llama 3 8B", "Llama 3", 8e9, 15e12, 2024, "dubey2024", "\"over 15T tokens\" (Meta)", "V-S"),
     PublishedModel("Llama 3 70B", "Llama 3", 70e9, 15e12, 2024, "dubey2024", "\"over 15T tokens\" (Meta)", "V-S"),
 )
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """The shape of a published decoder-only Transformer, as far as serving it needs: its layers, its width,
+    its query and key/value heads (fewer key/value heads than query heads is grouped-query attention) and
+    the size of each head. ``citation`` is its key in ``book/references.bib``."""
+
+    name: str
+    n_layers: int
+    d_model: int
+    n_heads: int
+    n_kv_heads: int
+    head_dim: int
+    citation: str
+    where: str
+    status: str
+
+    def kv_cache_bytes_per_token(self, bytes_per_value: float = 2.0) -> float:
+        """Bytes of KV cache per token of context: 2 x layers x KV heads x head size x ``bytes_per_value``."""
+        return float(kv_cache_bytes_per_token(self.n_layers, self.n_kv_heads, self.head_dim, bytes_per_value))
+
+
+#: Shapes of the Llama 3 models (Dubey et al. 2024, arXiv 2407.21783, Table 3).
+ARCHITECTURES: dict[str, Architecture] = {
+    "Llama 3 8B": Architecture("Llama 3 8B", 32, 4096, 32, 8, 128, "dubey2024", "Table 3", "V-P"),
+    "Llama 3 70B": Architecture("Llama 3 70B", 80, 8192, 64, 8, 128, "dubey2024", "Table 3", "V-P"),
+}
+
+
+#: Model FLOPs utilisation (share of the accelerators' peak bf16 FLOP/s) reached in pre-training Llama 3 405B on
+#: H100 GPUs, lowest and highest of the configurations (Dubey et al. 2024, arXiv 2407.21783, Table 4).
+LLAMA3_405B_TRAINING_MFU: tuple[float, float] = (0.38, 0.43)
 
 
 #: MMLU accuracy in percent, 5-shot, from Hoffmann et al. 2022, Table 6 (its abstract rounds Chinchilla to 67.5).

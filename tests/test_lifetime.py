@@ -192,3 +192,82 @@ def test_equal_loss_models_reach_the_target():
     for bad in (0.0, 1.0, 1.5):
         with pytest.raises(ValueError, match="shares"):
             lifetime.equal_loss_models(2.0, bad, law=LAW)
+
+
+def test_replication_law_answers_the_seventy_b_question_differently():
+    # Besiroglu et al. 2024's constants (arXiv 2404.10102): their compute-optimal 70B trains on about 18 tokens
+    # per parameter (REFERENCE: 18.4 at Chinchilla's budget), and for its quality over 10T inference tokens the
+    # lifetime optimum is a 32.8B model on 3.67T tokens, 29% fewer FLOPs. Regression snapshot, derived from the
+    # published constants by this library and checked against the brute-force search above.
+    law = ch.BESIROGLU_2024
+    d_ref = law.tokens_for_params(70e9)
+    assert d_ref / 70e9 == pytest.approx(18.4, abs=0.05)
+    n, d = lifetime.lifetime_optimal(law.loss(70e9, d_ref), 1e13, law=law)
+    assert n == pytest.approx(32.77e9, rel=2e-3) and d == pytest.approx(3.668e12, rel=2e-3)
+    assert n == pytest.approx(support.lifetime_optimal_search(law, law.loss(70e9, d_ref), 1e13), rel=1e-6)
+    assert lifetime.lifetime_savings(70e9, 1e13, law=law) == pytest.approx(0.291, abs=1e-3)
+
+
+@pytest.mark.parametrize("law", [LAW, ch.BESIROGLU_2024])
+def test_the_optimum_depends_on_usage_relative_to_the_reference_tokens(law):
+    # D(u) / D_opt depends on u alone, so size, token and saving ratios depend on D_inf / D_opt only
+    ratios = []
+    for n_ref in (7e9, 70e9, 700e9):
+        d_ref = law.tokens_for_params(n_ref)
+        n, d = lifetime.lifetime_optimal(law.loss(n_ref, d_ref), 5 * d_ref, law=law)
+        ratios.append((n / n_ref, d / d_ref, lifetime.lifetime_savings(n_ref, 5 * d_ref, law=law)))
+    np.testing.assert_allclose(ratios[0], ratios[1], rtol=1e-8)
+    np.testing.assert_allclose(ratios[0], ratios[2], rtol=1e-8)
+
+
+def test_payback_inference_tokens():
+    law = ch.BESIROGLU_2024
+    # by hand: the extra training of a smaller model over the same-loss compute-optimal one, divided by what each
+    # inference token saves, and the lifetime costs are equal there
+    n_opt, d_opt = law.compute_optimal(1e22)
+    n = 0.5 * n_opt
+    d = (law.B / (law.optimal_loss(1e22) - law.E - law.A * n**-law.alpha)) ** (1 / law.beta)
+    tokens = lifetime.payback_inference_tokens(n, d, law=law)
+    assert tokens == pytest.approx((compute.training_flops(n, d) - 1e22) / compute.inference_flops(n_opt - n, 1),
+                                   rel=1e-8)
+    assert lifetime.lifetime_flops(n, d, tokens) == pytest.approx(lifetime.lifetime_flops(n_opt, d_opt, tokens),
+                                                                  rel=1e-8)
+    assert lifetime.lifetime_flops(n, d, 2 * tokens) < lifetime.lifetime_flops(n_opt, d_opt, 2 * tokens)
+    assert lifetime.payback_inference_tokens(n_opt, d_opt, law=law) == 0.0
+    assert np.isinf(lifetime.payback_inference_tokens(2 * n_opt, d_opt / 4, law=law))  # too big: never pays
+    # Llama 3 8B on 15T tokens (Dubey et al. 2024): about 11T inference tokens under the replication's law
+    # (regression snapshot, derived)
+    assert lifetime.payback_inference_tokens(8e9, 15e12, law=law) == pytest.approx(1.144e13, rel=2e-3)
+    with pytest.raises(ValueError, match="n_tokens"):
+        lifetime.payback_inference_tokens(8e9, -1.0, law=law)
+
+
+def test_kv_cache_and_weights_of_llama_3_8b():
+    # Dubey et al. 2024, Table 3: 32 layers, 8 key/value heads of 128; in bf16 the cache holds
+    # 2 * 32 * 8 * 128 * 2 = 131,072 bytes per token (REFERENCE 12c), 1 GiB for 8,192 tokens
+    per_token = lifetime.kv_cache_bytes_per_token(32, 8, 128)
+    assert per_token == 131_072 and per_token * 8192 == 2**30
+    assert lifetime.kv_cache_bytes_per_token(80, 8, 128) == 327_680  # Llama 3 70B
+    assert lifetime.weight_bytes(8e9) == 16e9 and lifetime.weight_bytes(8e9, bytes_per_param=0.5) == 4e9
+    with pytest.raises(ValueError, match="n_kv_heads"):
+        lifetime.kv_cache_bytes_per_token(32, 0, 128)
+
+
+def test_decode_step_is_memory_bound_at_small_batch():
+    flops, read = lifetime.decode_step(8e9, 1, 0, 131_072)
+    assert flops == compute.inference_flops(8e9, 1) and read == 16e9  # one FLOP per byte of bf16 weights
+    flops, read = lifetime.decode_step(8e9, np.array([1, 64]), 8192, 131_072)
+    np.testing.assert_allclose(flops, [16e9, 64 * 16e9])
+    np.testing.assert_allclose(read, 16e9 + np.array([1, 64]) * 2.0**30)
+    assert np.all(flops / read < 2 * 8e9 / 2.0**30)  # the cache caps the FLOPs per byte whatever the batch
+    with pytest.raises(ValueError, match="batch_size"):
+        lifetime.decode_step(8e9, 0, 8192, 131_072)
+
+
+def test_markdown_table():
+    text = lifetime.markdown_table(["model", "N"], [("a", "1"), ("b", "2")])
+    assert text.splitlines() == ["| model | N |", "|:---|---:|", "| a | 1 |", "| b | 2 |"]
+    with pytest.raises(ValueError, match="rows"):
+        lifetime.markdown_table(["model", "N"], [("a",)])
+    with pytest.raises(TypeError, match="header"):
+        lifetime.markdown_table("model", [])

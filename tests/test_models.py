@@ -71,3 +71,21 @@ def test_unknown_model_lists_the_names():
     with pytest.raises(TypeError):
         get_model(3)
     assert get_model("gpt-3") is get_model("GPT-3")
+
+
+def test_llama_3_architectures():  # Dubey et al. 2024, arXiv 2407.21783, Table 3
+    from lectures_lib.models import ARCHITECTURES
+
+    small, large = ARCHITECTURES["Llama 3 8B"], ARCHITECTURES["Llama 3 70B"]
+    assert (small.n_layers, small.d_model, small.n_heads, small.n_kv_heads, small.head_dim) == (32, 4096, 32, 8, 128)
+    assert (large.n_layers, large.d_model, large.n_heads, large.n_kv_heads, large.head_dim) == (80, 8192, 64, 8, 128)
+    assert small.n_heads * small.head_dim == small.d_model and large.n_heads * large.head_dim == large.d_model
+    # bf16 KV cache per token: 128 KiB and 320 KiB (derived, REFERENCE 12c)
+    assert small.kv_cache_bytes_per_token() == 128 * 1024 and large.kv_cache_bytes_per_token() == 320 * 1024
+    assert small.kv_cache_bytes_per_token(bytes_per_value=1) == 64 * 1024
+
+
+def test_llama_3_training_mfu():  # Dubey et al. 2024, Table 4: BF16 MFU of 38% to 43%
+    from lectures_lib.models import LLAMA3_405B_TRAINING_MFU
+
+    assert LLAMA3_405B_TRAINING_MFU == (0.38, 0.43)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import matplotlib as mpl
+import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
@@ -13,8 +15,16 @@ from matplotlib.text import Text
 
 from .. import _validate as v
 from ..chinchilla import ChinchillaLaw
-from ..lifetime import SARDANA_2024, equal_loss_models, lifetime_flops, lifetime_optimal
-from ..plotting import PALETTE, format_count, label_axes, new_axes, readout_box
+from ..lifetime import (
+    SARDANA_2024,
+    critical_size_fraction,
+    equal_loss_models,
+    lifetime_flops,
+    lifetime_optimal,
+    lifetime_savings,
+    size_overhead,
+)
+from ..plotting import HOUSE_STYLE, PALETTE, format_count, label_axes, new_axes, readout_box
 from .core import ReadoutDescription, log_control, make_explorer
 
 #: Slider ranges: the quality (as the size of a Chinchilla-optimal model) and the lifetime inference tokens.
@@ -57,11 +67,10 @@ class LifetimePlot(ReadoutDescription):
         cost_ref = lifetime_flops(n_ref, d_ref, d_inf)
         cost_star = lifetime_flops(n_star, d_star, d_inf)
         self.readout.set_text(
-            f"target loss {target:.3f} (compute-optimal {format_count(n_ref)})\n"
-            f"usage       {d_inf:.1e} inference tokens\n"
-            f"Chinchilla  {format_count(n_ref):>6} on {format_count(d_ref):>6} tokens\n"
-            f"lifetime    {format_count(n_star):>6} on {format_count(d_star):>6} tokens"
-            f" ({d_star / n_star:,.0f}/param)\n"
+            f"target loss {target:.3f}\n"
+            f"usage  {format_count(d_inf)} inference tokens\n"
+            f"compute-optimal {format_count(n_ref):>5} on {format_count(d_ref):>5}\n"
+            f"cheapest to own {format_count(n_star):>5} on {format_count(d_star):>5}\n"
             f"lifetime FLOPs saved {100 * (1 - cost_star / cost_ref):.1f}%"
         )
 
@@ -71,7 +80,9 @@ def plot_lifetime(quality_params: float = 70e9, inference_tokens: float = 1e13, 
     """Model size against training tokens at a fixed target loss under ``law`` (default: Sardana et al. 2024's).
 
     The grey curve holds every (N, D) reaching the target; the dashed line is where the lifetime
-    optimum moves as usage grows; blue marks the Chinchilla-optimal model, orange the cheapest to own.
+    optimum moves as usage grows; blue marks the law's compute-optimal model of ``quality_params``
+    parameters (not the Chinchilla model, 70B on 1.4T tokens, unless the law puts the optimum there),
+    orange the cheapest to own.
     """
     if ax is None:
         fig, ax = new_axes((6.6, 4.4))
@@ -80,14 +91,14 @@ def plot_lifetime(quality_params: float = 70e9, inference_tokens: float = 1e13, 
     (iso_loss,) = ax.plot([], [], color=PALETTE["grey"], linewidth=2, label="same loss as the target")
     (path,) = ax.plot([], [], "--", color=PALETTE["red"], linewidth=2, label="lifetime optimum as usage grows")
     (chinchilla_point,) = ax.plot([], [], "o", color=PALETTE["blue"], markersize=9, markeredgecolor="black",
-                                  label="compute-optimal (Chinchilla)")
+                                  label="the law's compute-optimal model")
     (lifetime_point,) = ax.plot([], [], "D", color=PALETTE["orange"], markersize=9, markeredgecolor="black",
                                 label="cheapest over its life")
-    readout = readout_box(ax, "upper right", fontsize=7.5)
+    readout = readout_box(ax, "upper right", fontsize=9)
     label_axes(ax, "parameters N", "training tokens D", loglog=True)
     ax.set_xlim(1e8, 1e13)
     ax.set_ylim(1e10, 1e17)
-    ax.legend(loc="lower left", fontsize=8)
+    ax.legend(loc="lower left", fontsize=9)
     plot = LifetimePlot(fig, ax, iso_loss, path, chinchilla_point, lifetime_point, readout, v.law(law, ChinchillaLaw))
     plot.update(quality_params, inference_tokens)
     return plot
@@ -101,3 +112,125 @@ def explore_lifetime(quality_params: float = 70e9, inference_tokens: float = 1e1
     usage = log_control("inference_tokens", "inference tokens", *INFERENCE_RANGE, per_decade=1,
                         start=inference_tokens, label=lambda d: f"{format_count(d)} tokens", step=0.25)
     return make_explorer(plot_lifetime(quality.start, usage.start, law=law), [quality, usage])
+
+
+# ------------------------------------------------------------------------------------------------
+# The chapter's static figures (one function each, so that a notebook cell stays a few lines)
+# ------------------------------------------------------------------------------------------------
+def plot_lifetime_paths(laws: dict[str, ChinchillaLaw], quality_params: float = 70e9,
+                        usages: np.ndarray | None = None, mark_usage: float = 1e13) -> Figure:
+    """For the quality of each law's compute-optimal ``quality_params`` model: the cheapest model's size and
+    tokens relative to that model (top) and the lifetime FLOPs it saves (bottom), against lifetime usage.
+    ``laws`` maps a label to a law; ``mark_usage`` is marked on both panels."""
+    if not isinstance(laws, dict) or not laws:
+        raise TypeError("laws must be a non-empty dict of label -> ChinchillaLaw")
+    n_ref = float(v.positive(quality_params, "quality_params"))
+    usages = np.logspace(9, 15, 200) if usages is None else v.positive(usages, "usages")
+    with mpl.rc_context(HOUSE_STYLE):
+        fig, (left, right) = plt.subplots(2, 1, figsize=(6.4, 7.6), sharex=True, layout="constrained")
+    colours = (PALETTE["blue"], PALETTE["orange"], PALETTE["green"])
+    for (name, law), colour in zip(laws.items(), colours, strict=False):
+        v.law(law, ChinchillaLaw)
+        d_ref = float(law.tokens_for_params(n_ref))
+        n_path, d_path = lifetime_optimal(law.loss(n_ref, d_ref), usages, law=law)
+        left.plot(usages, n_path / n_ref, color=colour, label=f"parameters, {name}")
+        left.plot(usages, d_path / d_ref, color=colour, linestyle="--", label=f"training tokens, {name}")
+        saved = 100 * np.asarray(lifetime_savings(n_ref, usages, law=law))
+        right.plot(usages, saved, color=colour, label=name)
+        marked = 100 * float(lifetime_savings(n_ref, mark_usage, law=law))
+        right.plot([mark_usage], [marked], "o", color=colour, markeredgecolor="black", markersize=7)
+        right.annotate(f"{marked:.0f}%", (mark_usage, marked), xytext=(-8, 6), textcoords="offset points",
+                       ha="right", fontsize=9, color=colour)
+    for ax in (left, right):
+        ax.axvline(mark_usage, color=PALETTE["grey"], linewidth=1, linestyle=":")
+    left.axhline(1, color=PALETTE["grey"], linewidth=1)
+    label_axes(left, "", "ratio to the law's compute-optimal model", loglog=True)
+    left.yaxis.set_major_locator(mpl.ticker.FixedLocator([0.2, 0.5, 1, 2, 5, 10, 20, 50]))
+    left.yaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda y, _: f"{y:g}"))
+    left.yaxis.set_minor_formatter(mpl.ticker.NullFormatter())
+    left.legend(fontsize=9)
+    right.set_xscale("log")
+    label_axes(right, "lifetime inference tokens", "lifetime FLOPs saved (%)")
+    right.legend(fontsize=9, loc="upper left")
+    return fig
+
+
+def plot_size_overhead(laws: dict[str, ChinchillaLaw]) -> Figure:
+    """Extra training compute (percent) to reach the compute-optimal loss with a smaller model, per law, with
+    each law's critical size dotted and doubling the compute dashed."""
+    if not isinstance(laws, dict) or not laws:
+        raise TypeError("laws must be a non-empty dict of label -> ChinchillaLaw")
+    k_grid = np.linspace(0.1, 1.0, 400)
+    fig, ax = new_axes()
+    for (name, law), colour in zip(laws.items(), (PALETTE["blue"], PALETTE["orange"], PALETTE["green"]),
+                                   strict=False):
+        ax.plot(k_grid, 100 * np.asarray(size_overhead(k_grid, law=law)), color=colour, label=name)
+        ax.axvline(critical_size_fraction(law=law), color=colour, linestyle=":", linewidth=1.5)
+    ax.set_ylim(0, 400)
+    ax.axhline(100, color=PALETTE["grey"], linewidth=1, linestyle="--")
+    label_axes(ax, "model size / compute-optimal size", "extra training compute (%)")
+    ax.legend(fontsize=9)
+    return fig
+
+
+#: Where each label of :func:`plot_published_models` sits, in points from its marker (chosen by eye so that
+#: no two labels collide).
+_LABEL_OFFSETS: dict[str, tuple[float, float, str]] = {
+    "GPT-3": (-8, -4, "right"), "Gopher": (8, -4, "left"), "Chinchilla": (10, -12, "left"),
+    "LLaMA-7B": (0, -14, "center"), "LLaMA-13B": (6, -13, "left"), "LLaMA-33B": (-8, 0, "right"),
+    "LLaMA-65B": (-14, -26, "right"), "Llama 2 7B": (-8, 0, "right"), "Llama 2 13B": (8, 4, "left"),
+    "Llama 2 70B": (8, 2, "left"), "Llama 3 8B": (8, -4, "left"), "Llama 3 70B": (8, -4, "left"),
+}
+
+
+def plot_published_models(models, laws: dict[str, ChinchillaLaw]) -> Figure:
+    """Published models on the (parameters, tokens) plane, each labelled, with each law's compute-optimal line.
+
+    ``models`` is a sequence of :class:`~lectures_lib.models.PublishedModel`; ``laws`` maps a label to a law
+    (first solid black, then dashed grey)."""
+    if not isinstance(laws, dict) or not laws:
+        raise TypeError("laws must be a non-empty dict of label -> ChinchillaLaw")
+    fig, ax = new_axes((7.4, 5.0))
+    sizes = np.logspace(9, 12, 50)
+    for (name, law), style in zip(laws.items(), ((PALETTE["black"], "-"), (PALETTE["grey"], "--")), strict=False):
+        ax.plot(sizes, law.tokens_for_params(sizes), color=style[0], linestyle=style[1], linewidth=1.5,
+                label=f"compute-optimal, {name}", zorder=1)
+    styles = {"GPT-3": ("s", PALETTE["red"], 8), "Gopher": ("v", PALETTE["purple"], 9),
+              "Chinchilla": ("*", PALETTE["yellow"], 17), "LLaMA-1": ("o", PALETTE["blue"], 8),
+              "LLaMA-2": ("^", PALETTE["orange"], 9), "Llama 3": ("D", PALETTE["green"], 8)}
+    for family, (marker, colour, size) in styles.items():
+        members = [m for m in models if m.family == family]
+        if not members:
+            continue
+        ax.plot([m.n_params for m in members], [m.n_tokens for m in members], marker, color=colour,
+                markersize=size, markeredgecolor="black", linestyle="none", label=family,
+                zorder=4 if family == "Chinchilla" else 3)
+        for m in members:
+            dx, dy, ha = _LABEL_OFFSETS.get(m.name, (8, 0, "left"))
+            far = np.hypot(dx, dy) > 20  # a label set well away from its marker gets a leader line
+            ax.annotate(m.name, (m.n_params, m.n_tokens), xytext=(dx, dy), textcoords="offset points", ha=ha,
+                        va="center", fontsize=9, zorder=5,
+                        arrowprops={"arrowstyle": "-", "color": PALETTE["grey"], "linewidth": 0.8} if far else None)
+    label_axes(ax, "parameters N", "training tokens D", loglog=True)
+    ax.set_xlim(3e9, 6e11)
+    ax.set_ylim(1.5e11, 1.5e14)
+    for axis, ticks in ((ax.xaxis, (5e9, 1e10, 2e10, 5e10, 1e11, 2e11, 5e11)),
+                        (ax.yaxis, (2e11, 5e11, 1e12, 2e12, 5e12, 1e13, 2e13, 5e13, 1e14))):
+        axis.set_major_locator(mpl.ticker.FixedLocator(ticks))
+        axis.set_major_formatter(mpl.ticker.FuncFormatter(lambda value, _: format_count(value)))
+        axis.set_minor_formatter(mpl.ticker.NullFormatter())
+    ax.legend(fontsize=9, loc="upper center", ncol=2)
+    return fig
+
+
+def plot_option_costs(usage: np.ndarray, costs: dict[str, np.ndarray]) -> Figure:
+    """Lifetime cost of each option of :func:`~lectures_lib.lifetime.option_costs` against tokens served."""
+    if not isinstance(costs, dict) or not costs:
+        raise TypeError("costs must be a non-empty dict of option -> cost array")
+    fig, ax = new_axes()
+    for (option, cost), colour in zip(costs.items(), (PALETTE["blue"], PALETTE["orange"], PALETTE["red"]),
+                                      strict=False):
+        ax.plot(usage, cost, color=colour, label=option)
+    label_axes(ax, "lifetime tokens served", "total cost (dollars, as assumed)", loglog=True)
+    ax.legend(fontsize=9)
+    return fig
