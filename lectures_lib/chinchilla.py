@@ -479,3 +479,58 @@ HOFFMANN_2022_TABLE3: tuple[tuple[float, float, float], ...] = (
 
 #: Gopher's training budget as the paper states it (Fig. 2 caption; Table 3), in FLOPs.
 GOPHER_FLOPS: float = 5.76e23
+
+#: Hoffmann et al. 2022, App. D.2: the grid of L-BFGS starting points of Approach 3, one tuple per
+#: parameter of the objective (A = exp(a), B = exp(b), E = exp(e)). The paper gives the values, not their
+#: number; the grid has 5 * 5 * 5 * 6 * 6 = 4,500 points.
+HOFFMANN_2022_START_GRID: dict[str, tuple[float, ...]] = {
+    "alpha": (0.0, 0.5, 1.0, 1.5, 2.0),
+    "beta": (0.0, 0.5, 1.0, 1.5, 2.0),
+    "e": (-1.0, -0.5, 0.0, 0.5, 1.0),
+    "a": (0.0, 5.0, 10.0, 15.0, 20.0, 25.0),
+    "b": (0.0, 5.0, 10.0, 15.0, 20.0, 25.0),
+}
+
+#: Hoffmann et al. 2022, Table A2: the allocation exponents (a, b) of Approach 2 on other data sets.
+HOFFMANN_2022_TABLE_A2: dict[str, tuple[float, float]] = {"C4": (0.50, 0.50), "GitHub": (0.53, 0.47)}
+
+
+def size_against_optimum(n_params: ArrayLike, n_tokens: ArrayLike, *, law: ChinchillaLaw = HOFFMANN_2022
+                         ) -> tuple[float | np.ndarray, float | np.ndarray, float | np.ndarray]:
+    """How far a model of ``n_params`` parameters trained on ``n_tokens`` tokens is from the optimum of its budget.
+
+    The budget is C = 6 N D. Returns ``(n_opt, oversize, loss_gap)``: the compute-optimal size under ``law``
+    for that budget, the ratio N / N_opt (above 1: too large a model on too little data), and the loss
+    the law says the choice gives up, L(N, D) - L(N_opt, D_opt), in nats per token.
+    """
+    v.law(law, ChinchillaLaw)
+    n = v.positive(n_params, "n_params")
+    d = v.positive(n_tokens, "n_tokens")
+    budget = TRAINING_FLOPS_PER_PARAM_TOKEN * n * d
+    n_opt, d_opt = law.compute_optimal(budget)
+    gap = np.asarray(law.loss(n, d)) - np.asarray(law.loss(n_opt, d_opt))
+    return v.scalar_or_array(np.asarray(n_opt)), v.scalar_or_array(n / n_opt), v.scalar_or_array(gap)
+
+
+# ------------------------------------------------------------------------------------------------
+# Llama 3's own IsoFLOP study (Dubey et al. 2024, arXiv 2407.21783, Sec. 3.2.1)
+# ------------------------------------------------------------------------------------------------
+#: The fit D*(C) = A C**alpha of the compute-optimal number of training tokens, as printed: (A, alpha).
+#: Fitted on budgets from 6e18 to 1e22 FLOPs, on Llama 3's data and tokenizer.
+LLAMA3_TOKENS_FIT: tuple[float, float] = (0.29, 0.53)
+#: The smallest and largest budgets of that IsoFLOP study, in FLOPs.
+LLAMA3_FIT_BUDGETS: tuple[float, float] = (6e18, 1e22)
+#: The paper's extrapolation of that fit to its flagship's budget: FLOPs, parameters, tokens.
+LLAMA3_PROJECTION: tuple[float, float, float] = (3.8e25, 402e9, 16.55e12)
+
+
+def llama3_optimal_tokens(flops: ArrayLike) -> float | np.ndarray:
+    """Compute-optimal training tokens for ``flops`` FLOPs by Llama 3's IsoFLOP fit with its printed constants.
+
+    D*(C) = 0.29 C**0.53 (Dubey et al. 2024, Sec. 3.2.1). Far from the fitted budgets the rounding of the
+    exponent matters: at 3.8e25 FLOPs this gives about 10.5T tokens, where the paper's own
+    extrapolation states 16.55T.
+    """
+    c = v.positive(flops, "flops")
+    coefficient, exponent = LLAMA3_TOKENS_FIT
+    return v.scalar_or_array(coefficient * c**exponent)

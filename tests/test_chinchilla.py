@@ -193,3 +193,78 @@ def test_simulation_is_seeded():
         np.testing.assert_array_equal(x, y)
     c, n, d, _ = a
     np.testing.assert_allclose(6 * n * d, c)
+
+
+def test_start_grid_of_approach_3():
+    # Hoffmann et al. 2022, App. D.2: alpha, beta in {0, 0.5, ..., 2}, e in {-1, -0.5, ..., 1}, a, b in {0, 5, ..., 25}
+    grid = ch.HOFFMANN_2022_START_GRID
+    assert grid["alpha"] == grid["beta"] == (0.0, 0.5, 1.0, 1.5, 2.0) and grid["e"] == (-1.0, -0.5, 0.0, 0.5, 1.0)
+    assert grid["a"] == grid["b"] == (0.0, 5.0, 10.0, 15.0, 20.0, 25.0)
+    assert int(np.prod([len(values) for values in grid.values()])) == 4500
+
+
+def test_table_a2():  # Hoffmann et al. 2022, Table A2: Approach 2 on C4 and on GitHub
+    for a, b in ch.HOFFMANN_2022_TABLE_A2.values():
+        assert a + b == pytest.approx(1.0)
+    assert ch.HOFFMANN_2022_TABLE_A2["GitHub"] == (0.53, 0.47)
+
+
+def test_size_against_optimum():
+    # Gopher (280B on 300B tokens) and GPT-3 (175B on 300B), Hoffmann et al. 2022, Table 1
+    n_opt, oversize, gap = ch.size_against_optimum(280e9, 300e9, law=B)
+    assert n_opt == pytest.approx(B.compute_optimal(6 * 280e9 * 300e9)[0]) and oversize == pytest.approx(280e9 / n_opt)
+    assert round(oversize, 1) == 4.2 and round(ch.size_against_optimum(175e9, 300e9, law=B)[1], 1) == 3.3
+    assert gap == pytest.approx(B.loss(280e9, 300e9) - B.optimal_loss(6 * 280e9 * 300e9))
+    # Chinchilla (70B on 1.4T) is at the replication's optimum: the refit reproduces its 20 tokens per parameter
+    _, oversize_c, gap_c = ch.size_against_optimum(70e9, 1.4e12, law=B)
+    assert oversize_c == pytest.approx(1.0, abs=0.05) and 0 <= gap_c < 1e-4
+    # vectorised, and the default law is the paper's
+    n_opt_v, _, _ = ch.size_against_optimum(np.array([175e9, 280e9]), 300e9)
+    assert n_opt_v.shape == (2,) and n_opt_v[1] == pytest.approx(R.compute_optimal(6 * 280e9 * 300e9)[0])
+    with pytest.raises(ValueError, match="n_params"):
+        ch.size_against_optimum(-1.0, 300e9, law=B)
+    with pytest.raises(TypeError, match="law"):
+        ch.size_against_optimum(1e9, 1e10, law="replication")
+
+
+def test_llama3_isoflop_fit():
+    # Dubey et al. 2024 (The Llama 3 herd of models), Sec. 3.2.1: N*(C) = A C**alpha with (alpha, A) = (0.53, 0.29),
+    # N* the optimal number of training tokens; extrapolated to 3.8e25 FLOPs: 402B parameters on 16.55T tokens
+    assert ch.LLAMA3_TOKENS_FIT == (0.29, 0.53) and ch.LLAMA3_PROJECTION == (3.8e25, 402e9, 16.55e12)
+    assert ch.llama3_optimal_tokens(1e22) == pytest.approx(0.29 * 1e22**0.53)
+    # the printed (rounded) constants do not reproduce the paper's 16.55T at 3.8e25 FLOPs: they give about 10.5T;
+    # an exponent of about 0.538 would
+    assert ch.llama3_optimal_tokens(3.8e25) == pytest.approx(10.46e12, rel=1e-3)
+    assert 0.29 * 3.8e25**0.5378 == pytest.approx(16.55e12, rel=0.01)
+    assert ch.llama3_optimal_tokens(np.array([1e20, 1e21])).shape == (2,)
+    with pytest.raises(ValueError, match="flops"):
+        ch.llama3_optimal_tokens(0.0)
+
+
+def test_chapter_tables_and_figures():
+    import matplotlib.pyplot as plt
+
+    from lectures_lib.explorers import chinchilla as figures
+    from lectures_lib.models import MMLU_5_SHOT, get_model
+
+    trio = [get_model(name) for name in ("GPT-3", "Gopher", "Chinchilla")]
+    table = figures.models_table(trio, MMLU_5_SHOT).splitlines()
+    assert len(table) == 5 and table[1].startswith("|:---") and "| Gopher | 280B | 300B | 1.1 |" in table[3]
+    assert "67.6%" in table[4]  # Hoffmann et al. 2022, Table 6
+    optimum = figures.optimum_table(trio, law=B)
+    assert "4.15×" in optimum and "3.30×" in optimum
+    assert "(0.454, 0.455)" in figures.table2_markdown()  # Hoffmann et al. 2022, Table 2, Approach 3
+    table3 = figures.table3_markdown().splitlines()
+    assert len(table3) == 2 + len(ch.HOFFMANN_2022_TABLE3) and "| 67B | 5.76 × 10²³ | 1.5T |" in table3[5]
+    assert "| 92.6 |" in figures.laws_at_budget_table(ch.GOPHER_FLOPS)
+    assert figures.scientific(5.76e23) == "5.76 × 10²³" and figures.scientific(1e-3) == "1 × 10⁻³"
+    with pytest.raises(TypeError, match="models"):
+        figures.models_table(["GPT-3"], MMLU_5_SHOT)
+    with pytest.raises(ValueError, match="flops"):
+        figures.laws_at_budget_table(-1.0)
+    c, n, _, loss = _isoflop(B, 0.01)
+    for fig in (figures.plot_tokens_per_param(tuple(trio)), figures.plot_isoflop_fits(c, n, loss, law=B)):
+        fig.canvas.draw()
+        texts = [t for t in fig.findobj(plt.Text) if t.get_text() and t.get_visible()]
+        assert min(t.get_fontsize() for t in texts) >= 9
+        plt.close(fig)

@@ -1,9 +1,15 @@
-"""Explorer of compute-optimal training: IsoFLOP curves of a Chinchilla law and their minima."""
+"""Figures and tables of the Chinchilla chapter, and its explorer: IsoFLOP curves of a Chinchilla law and their minima.
+
+The figure functions return a finished :class:`~matplotlib.figure.Figure`; the table functions return
+Markdown (show it with ``IPython.display.Markdown``), so a chapter cell that draws one is a line or two.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import matplotlib as mpl
+import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
@@ -12,10 +18,31 @@ from matplotlib.lines import Line2D
 from matplotlib.text import Text
 
 from .. import _validate as v
-from ..chinchilla import BESIROGLU_2024, PUBLISHED_LAWS, ChinchillaLaw
-from ..compute import training_tokens
-from ..plotting import PALETTE, format_count, label_axes, new_axes, readout_box
-from .core import Control, ReadoutDescription, log_control, make_explorer
+from ..chinchilla import (
+    BESIROGLU_2024,
+    HOFFMANN_2022,
+    HOFFMANN_2022_TABLE2,
+    HOFFMANN_2022_TABLE3,
+    LLAMA3_PROJECTION,
+    PUBLISHED_LAWS,
+    ChinchillaLaw,
+    allocation_exponent,
+    isoflop_frontier,
+    size_against_optimum,
+)
+from ..compute import training_flops, training_tokens
+from ..models import PublishedModel
+from ..plotting import (
+    HOUSE_STYLE,
+    MIN_FONT_SIZE,
+    PALETTE,
+    format_count,
+    label_axes,
+    new_axes,
+    readable_log_ticks,
+    readout_box,
+)
+from .core import Control, ReadoutDescription, make_explorer
 
 #: Budgets drawn as background IsoFLOP curves, in FLOPs.
 BACKGROUND_BUDGETS: tuple[float, ...] = (1e19, 1e20, 1e21, 1e22, 1e23, 1e24, 1e25)
@@ -23,6 +50,9 @@ BACKGROUND_BUDGETS: tuple[float, ...] = (1e19, 1e20, 1e21, 1e22, 1e23, 1e24, 1e2
 ISOFLOP_EXPLORER_RANGE: tuple[float, float] = (1e18, 1e26)
 #: Range of the explorer's budget slider, in FLOPs (inside the figure's range, so a curve's minimum stays in view).
 BUDGET_SLIDER_RANGE: tuple[float, float] = (1e19, 1e25)
+#: The budgets the website's slider offers: every decade, and the budgets the chapter discusses: GPT-3's
+#: 6ND (3.15e23) and Gopher's as the paper states it (5.76e23, where the replication's optimum is 72B).
+EXPLORER_BUDGETS: tuple[float, ...] = (1e19, 1e20, 1e21, 1e22, 1e23, 3.15e23, 5.76e23, 1e24, 1e25)
 _SIZES = np.logspace(7, 13, 240)
 
 
@@ -96,12 +126,13 @@ def plot_isoflop(flops: float = 5.76e23, ax: Axes | None = None, *, law: Chinchi
     (selected,) = ax.plot([], [], color=PALETTE["blue"], linewidth=2.5, label="chosen budget")
     (selected_minimum,) = ax.plot([], [], "o", color=PALETTE["orange"], markersize=9, markeredgecolor="black",
                                   label="its optimum")
-    readout = readout_box(ax, "upper right", fontsize=7.5)
+    readout = readout_box(ax, "upper right", fontsize=MIN_FONT_SIZE)
     label_axes(ax, "parameters N (log scale)", "predicted loss (nats/token)")
     ax.set_xscale("log")
+    readable_log_ticks(ax, "x")
     ax.set_xlim(_SIZES[0], _SIZES[-1])
     ax.set_ylim(1.6, 4.0)
-    ax.legend(loc="lower left", fontsize=8)
+    ax.legend(loc="lower left", fontsize=MIN_FONT_SIZE)
     plot = IsoFlopPlot(fig, ax, background, background_minima, frontier, selected, selected_minimum, readout)
     plot.update(flops, law=law)
     return plot
@@ -115,7 +146,202 @@ def explore_isoflop(flops: float = 5.76e23, *, law: ChinchillaLaw = BESIROGLU_20
     v.law(law, ChinchillaLaw)
     if law not in PUBLISHED_LAWS.values():
         raise ValueError(f"law must be one of the published laws {list(PUBLISHED_LAWS)}, got {law!r}")
-    budget = log_control("flops", "budget (FLOPs)", *BUDGET_SLIDER_RANGE, per_decade=1, start=flops,
-                         label="{:.2e} FLOPs", step=0.25)
+    start = float(v.in_range(flops, "flops", *BUDGET_SLIDER_RANGE))
+    grid = tuple(sorted({*EXPLORER_BUDGETS, start}))
+    budget = Control("flops", "budget (FLOPs)", "log", grid, tuple(f"{c:.3g} FLOPs" for c in grid), start, 0.25)
     choice = Control("law", "constants", "choice", tuple(PUBLISHED_LAWS.values()), tuple(PUBLISHED_LAWS), law)
     return make_explorer(plot_isoflop(budget.start, law=law), [choice, budget])
+
+
+# ------------------------------------------------------------------------------------------------
+# Static figures of the chapter
+# ------------------------------------------------------------------------------------------------
+def _two_panels() -> tuple[Figure, tuple[Axes, Axes]]:
+    with mpl.rc_context(HOUSE_STYLE):
+        fig, axes = plt.subplots(1, 2, figsize=(8.0, 3.6), layout="constrained")
+    return fig, tuple(axes)
+
+
+def plot_envelope(curve_n, curve_d, curve_loss, env_flops, env_n, *, law: ChinchillaLaw = BESIROGLU_2024,
+                  every: int = 3) -> Figure:
+    """Approach 1 on simulated runs: training curves with their envelope (left), the envelope's sizes (right).
+
+    ``curve_*`` are the runs of :func:`~lectures_lib.chinchilla.simulate_training_curves` (every ``every``-th
+    size is drawn), ``env_*`` the envelope of :func:`~lectures_lib.chinchilla.training_curve_envelope`, and
+    ``law`` the law the runs were drawn from (its optimum is the dashed line).
+    """
+    v.law(law, ChinchillaLaw)
+    v.positive_int(every, "every")
+    curve_n, curve_d, curve_loss = (np.asarray(x, dtype=float) for x in (curve_n, curve_d, curve_loss))
+    env_flops, env_n = np.asarray(env_flops, dtype=float), np.asarray(env_n, dtype=float)
+    fig, (ax1, ax2) = _two_panels()
+    for size in np.unique(curve_n)[::every]:
+        mask = curve_n == size
+        ax1.plot(training_flops(size, curve_d[mask]), curve_loss[mask], linewidth=1)
+    env_loss = law.loss(env_n, training_tokens(env_flops, env_n))
+    ax1.plot(env_flops, env_loss, color=PALETTE["black"], linewidth=2, label="envelope: best size per budget")
+    title = "training curves" + ("" if every == 1 else f", one size in {every}")
+    label_axes(ax1, "compute 6ND (FLOPs)", "loss (nats/token)", title, loglog=True)
+    ax1.set_xlim(1e17, 1e22)
+    ax1.set_ylim(2.0, 7.0)
+    ax1.legend(loc="lower left")
+    ax2.plot(env_flops, env_n, ".", markersize=2, color=PALETTE["blue"], label="best size on the envelope")
+    ax2.plot(env_flops, law.compute_optimal(env_flops)[0], color=PALETTE["grey"], linestyle="--",
+             label="true optimum")
+    label_axes(ax2, "compute (FLOPs)", "parameters N", f"fitted a = {allocation_exponent(env_flops, env_n)[0]:.3f}",
+               loglog=True)
+    ax2.legend(loc="upper left")
+    return fig
+
+
+def plot_isoflop_fits(flops, n_params, loss, *, law: ChinchillaLaw = BESIROGLU_2024) -> Figure:
+    """Approach 2 on simulated runs: one parabola in log N per budget (left), their minima against compute (right).
+
+    ``flops``, ``n_params`` and ``loss`` are the runs of :func:`~lectures_lib.chinchilla.simulate_isoflop_runs`;
+    ``law`` is the law they were drawn from (its optimum is the dashed line).
+    """
+    v.law(law, ChinchillaLaw)
+    flops, n_params, loss = (np.asarray(x, dtype=float) for x in (flops, n_params, loss))
+    budgets = np.unique(flops)
+    minima_c, minima_n = isoflop_frontier(flops, n_params, loss)
+    fig, (ax1, ax2) = _two_panels()
+    colours = plt.cm.viridis(np.linspace(0, 0.9, len(budgets)))
+    for budget, colour in zip(budgets, colours, strict=True):
+        mask = flops == budget
+        ax1.plot(n_params[mask], loss[mask], ".", color=colour)
+        coef = np.polyfit(np.log(n_params[mask]), loss[mask], 2)
+        grid = np.logspace(np.log10(n_params[mask].min()), np.log10(n_params[mask].max()), 100)
+        ax1.plot(grid, np.polyval(coef, np.log(grid)), color=colour, linewidth=1)
+    ax1.set_xscale("log")
+    readable_log_ticks(ax1, "x")
+    label_axes(ax1, "parameters N", "final loss (nats/token)", "one parabola per budget")
+    ax2.plot(minima_c, minima_n, "o", color=PALETTE["blue"], label="parabola minima")
+    ax2.plot(budgets, law.compute_optimal(budgets)[0], "--", color=PALETTE["grey"], label="true optimum")
+    label_axes(ax2, "compute (FLOPs)", "parameters N", f"fitted a = {allocation_exponent(minima_c, minima_n)[0]:.3f}",
+               loglog=True)
+    ax2.legend(loc="upper left")
+    return fig
+
+
+#: Where each model's label sits relative to its marker, in points (kept apart from the neighbours).
+_LABEL_OFFSETS: dict[str, tuple[float, float]] = {
+    "GPT-3": (-8, 8), "Gopher": (8, -4), "Chinchilla": (-10, 8), "Llama 3.1 405B": (-10, 8),
+}
+
+
+def plot_tokens_per_param(models: tuple[PublishedModel, ...], laws: dict[str, ChinchillaLaw] = PUBLISHED_LAWS
+                          ) -> Figure:
+    """Compute-optimal tokens per parameter against compute for each law, with Table 3 of Hoffmann et al. 2022,
+    Llama 3's own projection for its flagship, and the published ``models`` at their 6ND budgets."""
+    if not isinstance(laws, dict) or not laws:
+        raise TypeError("laws must be a non-empty dict of name -> ChinchillaLaw")
+    for law in laws.values():
+        v.law(law, ChinchillaLaw)
+    fig, ax = new_axes((7.5, 4.6))
+    budgets = np.logspace(19, 26, 200)
+    styles = ((PALETTE["red"], ":"), (PALETTE["orange"], "--"), (PALETTE["blue"], "-"))
+    for (name, law), (colour, style) in zip(laws.items(), styles * len(laws), strict=False):
+        ax.plot(budgets, law.optimal_tokens_per_param(budgets), style, color=colour, label=name)
+    table_c = [c for _, c, _ in HOFFMANN_2022_TABLE3]
+    table_ratio = [d / n for n, _, d in HOFFMANN_2022_TABLE3]
+    ax.plot(table_c, table_ratio, "s", color=PALETTE["grey"], markersize=5,
+            label="Hoffmann et al., Table 3 (Approach 1)")
+    for model in models:
+        if not isinstance(model, PublishedModel):
+            raise TypeError(f"models must hold PublishedModel rows, got {type(model).__name__}")
+        ax.plot(model.training_flops, model.tokens_per_param, "o", color=PALETTE["black"], markersize=6)
+        ax.annotate(model.name, (model.training_flops, model.tokens_per_param),
+                    xytext=_LABEL_OFFSETS.get(model.name, (6, 6)), textcoords="offset points",
+                    ha="right" if _LABEL_OFFSETS.get(model.name, (6, 6))[0] < 0 else "left", fontsize=MIN_FONT_SIZE)
+    c3, n3, d3 = LLAMA3_PROJECTION
+    ax.plot(c3, d3 / n3, "D", color=PALETTE["green"], markersize=7, label="Llama 3's own fit, projected")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    readable_log_ticks(ax)
+    ax.set_xlim(budgets[0], budgets[-1])
+    ax.set_ylim(0.5, 300)
+    label_axes(ax, "training compute (FLOPs)", "tokens per parameter D/N")
+    ax.legend(loc="upper left", ncols=2, fontsize=MIN_FONT_SIZE)
+    return fig
+
+
+# ------------------------------------------------------------------------------------------------
+# Tables of the chapter, as Markdown
+# ------------------------------------------------------------------------------------------------
+_SUPERSCRIPT = str.maketrans("-0123456789", "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079")
+
+
+def scientific(value: float, digits: int = 3) -> str:
+    """``value`` as text with a superscript exponent, for tables: 5.76e23 -> '5.76 × 10²³'."""
+    x = float(v.finite(value, "value"))
+    mantissa, exponent = f"{x:.{digits}e}".split("e")
+    mantissa = mantissa.rstrip("0").rstrip(".") if "." in mantissa else mantissa
+    return f"{mantissa} \u00d7 10{str(int(exponent)).translate(_SUPERSCRIPT)}"
+
+
+def _markdown_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    """A Markdown table: the first column left-aligned, the others (numbers) right-aligned."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join([":---"] + ["---:"] * (len(header) - 1)) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _check_models(models) -> tuple[PublishedModel, ...]:
+    models = tuple(models)
+    if not models or not all(isinstance(m, PublishedModel) for m in models):
+        raise TypeError("models must be a non-empty sequence of PublishedModel rows (lectures_lib.models.get_model)")
+    return models
+
+
+def models_table(models, mmlu: dict[str, float]) -> str:
+    """Parameters, tokens, tokens per parameter, 6ND and the 5-shot MMLU score (``mmlu``, by name) of ``models``."""
+    rows = [(m.name, format_count(m.n_params), format_count(m.n_tokens), f"{m.tokens_per_param:.1f}",
+             scientific(m.training_flops, 2), f"{mmlu[m.name]:.1f}%" if m.name in mmlu else "")
+            for m in _check_models(models)]
+    return _markdown_table(("model", "parameters", "tokens", "tokens per parameter", "6ND (FLOPs)", "MMLU, 5-shot"),
+                           rows)
+
+
+def optimum_table(models, *, law: ChinchillaLaw = BESIROGLU_2024) -> str:
+    """For each model, the compute-optimal size under ``law`` at its own budget 6ND, how many times larger the
+    model is, and the loss its choice gives up (:func:`~lectures_lib.chinchilla.size_against_optimum`)."""
+    rows = []
+    for m in _check_models(models):
+        n_opt, oversize, gap = size_against_optimum(m.n_params, m.n_tokens, law=law)
+        rows.append((m.name, scientific(m.training_flops, 2), format_count(m.n_params), format_count(n_opt),
+                     f"{oversize:.2f}\u00d7", f"{gap:.3f}"))
+    return _markdown_table(("model", "budget 6ND (FLOPs)", "parameters", "optimal size", "model / optimum",
+                            "loss given up (nats/token)"), rows)
+
+
+def table2_markdown() -> str:
+    """Table 2 of Hoffmann et al. 2022 (a and b per approach, 10th-90th percentiles), and the a = beta/(alpha+beta)
+    implied by each set of published constants."""
+    rows = []
+    for approach, row in HOFFMANN_2022_TABLE2.items():
+        interval = row["a_interval"]
+        rows.append((approach, f"{row['a']:.2f}", f"({interval[0]}, {interval[1]})" if interval else "",
+                     f"{row['b']:.2f}"))
+    for name, law in PUBLISHED_LAWS.items():
+        rows.append((f"constants of {name}", f"{law.a:.4f}", "", f"{law.b:.4f}"))
+    return _markdown_table(("source", "a", "a, 10th to 90th percentile", "b"), rows)
+
+
+def table3_markdown() -> str:
+    """Table 3 of Hoffmann et al. 2022 (Approach 1 projections), with 6ND / FLOPs and the tokens the paper's
+    rounded Approach 3 constants and the replication's constants give for the same model size."""
+    rows = [(format_count(n), scientific(c), format_count(d), f"{d / n:.1f}", f"{training_flops(n, d) / c:.3f}",
+             format_count(HOFFMANN_2022.tokens_for_params(n)), format_count(BESIROGLU_2024.tokens_for_params(n)))
+            for n, c, d in HOFFMANN_2022_TABLE3]
+    return _markdown_table(("parameters", "FLOPs", "tokens", "tokens per parameter", "6ND / FLOPs",
+                            "tokens, Eq. 10 rounded", "tokens, replication"), rows)
+
+
+def laws_at_budget_table(flops: float) -> str:
+    """The compute-optimal model, data and tokens per parameter of each published law at ``flops`` FLOPs."""
+    c = float(v.positive(flops, "flops"))
+    rows = []
+    for name, law in PUBLISHED_LAWS.items():
+        n, d = law.compute_optimal(c)
+        rows.append((name, format_count(n), format_count(d), f"{d / n:.1f}"))
+    return _markdown_table(("constants", "parameters", "tokens", "tokens per parameter"), rows)
