@@ -711,9 +711,10 @@ def corpus(ctx: Context, *, sandboxed: bool = True) -> dict[str, Case]:
     add("z04_victim", CORRECT, [("graded", FULL)])
     add("a05_detached_process", with_q3(DETACHED, H_NAME=name, H_BEACONS=str(ctx.beacons)),
         [("graded", ATTACK_FAILED)])
-    # killed with its worker: answers read before count; if the kill failed, graded on its own values
+    # killed with its worker: answers read before count; if the kill failed, graded on its own values; on a busy
+    # machine the cell can also outlive its time limit (seen once in a full run): the same answers count
     add("a07_forge_and_kill", with_q3(FORGE_AND_KILL, H_FORGED=forged_records("a07_forge_and_kill")),
-        [("kernel died", [2, 2, 0, 0, 0, 0, 0, 0]), ("graded", ATTACK_FAILED)])
+        [("kernel died", [2, 2, 0, 0, 0, 0, 0, 0]), ("timeout", [2, 2, 0, 0, 0, 0, 0, 0]), ("graded", ATTACK_FAILED)])
     add("a08_rewrite_grader", with_q3(REWRITE_GRADER, H_SCORING=str(SCORING), H_PACKAGE=str(PACKAGE), H_NAME=name),
         [("graded", ATTACK_FAILED)])
     add("a10_fork_and_fill", with_q3(FORK_AND_FILL, H_NAME=name, H_REAL_HOME=str(HOME),
