@@ -23,7 +23,7 @@ DISCUSSED = {
     "00_power_laws": ("q3", "q5", "q6", "q7"),
     "01_kaplan": ("q2", "q4", "q5", "q6", "q7"),
     "02_chinchilla": ("q2", "q3", "q4", "q6", "q7"),
-    "03_chinchilla_trap": ("q2", "q3", "q4", "q5", "q6"),
+    "03_chinchilla_trap": ("q2", "q3", "q4", "q5", "q6", "q8"),
 }
 PF_DAY = 1e15 * 24 * 3600  # FLOPs in a PF-day: 1e15 FLOP/s for 86,400 s
 # Hoffmann et al. 2022 (arXiv 2203.15556), Eq. 10 as printed: E, A, B, alpha, beta

@@ -458,6 +458,27 @@ def test_exercise_3_against_published_numbers():
         assert float(law.loss(k * 30e9, d)) == pytest.approx(float(law.loss(30e9, 1e12)), rel=1e-12)
 
 
+def test_exercise_3_real_runs_question():
+    """Q8 fits Gadre et al.'s Eq. 4 to 16 real runs under 1B parameters and predicts the 6.9B model: the
+    discussion's claims, checked on the released runs."""
+    from lectures_lib.data import load_gadre_2024
+
+    exercise, key = EXERCISES["03_chinchilla_trap"], KEYS["03_chinchilla_trap"]
+    runs = load_gadre_2024("c4_val")
+    assert round(runs.n_params.max() / runs.where(runs.n_params < 1e9).n_params.max()) == 17  # "17 times larger"
+    below = above = 0
+    for student in STUDENTS:
+        variant = exercise.variant(student)
+        assert variant.q8.n_params.max() < 1e9 and variant.q8.n_params.size == 16
+        predicted = key.expected("q8", variant)
+        below += predicted < variant.q8.measured_loss
+        above += predicted > variant.q8.measured_loss
+        assert 1.5 < predicted < 3.5
+    assert below >= 5 and above >= 5  # "from well below to well above the measured loss"
+    # Gadre et al. 2024, Sec. 4: their own fitting set predicts the RedPajama 6.9B model within 0.7%
+    assert runs.loss[runs.name == "rpj-open_lm_7b-1.0"][0] == pytest.approx(2.4250, abs=1e-4)
+
+
 # -- library use ---------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(("code", "broken"), [
     ("from lectures_lib.compute import training_flops", True),

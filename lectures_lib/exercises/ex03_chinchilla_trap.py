@@ -63,7 +63,30 @@ def _q6(rng: np.random.Generator) -> dict[str, Any]:
             "options": draw_options(rng, sizes[0], sizes[1:], min_ratio=1.03)}
 
 
-_PARAMETERS = {"q2": _q2, "q4": _q4, "q5": _q5, "q6": _q6}
+#: Gadre et al. 2024, Table 6 (arXiv v2), loss on C4's validation set: E, a, b and eta of their Eq. 4 for each
+#: training dataset, the starting point of Question 8's fit.
+GADRE_TABLE_6 = {"c4_original": (1.51, 141.0, 190.0, 0.121), "rpj": (1.84, 212.0, 367.0, 0.136),
+                 "rw_original": (1.73, 157.0, 246.0, 0.127)}
+#: Runs per student in Question 8, drawn from one dataset's runs of the four sizes under 1B parameters.
+REAL_RUNS_PER_STUDENT = 16
+
+
+def _q8(rng: np.random.Generator) -> dict[str, Any]:
+    """Sixteen real runs of Gadre et al. 2024 from one training dataset, drawn per student among the models
+    under 1B parameters, and the dataset's 6.9B model at 20 tokens per parameter, to be predicted."""
+    from ..data import DATASETS, load_gadre_2024
+
+    runs = load_gadre_2024("c4_val")
+    dataset = DATASETS[int(rng.integers(len(DATASETS)))]
+    small = runs.where(runs.n_params < 1e9, dataset=dataset)
+    picked = np.sort(rng.choice(len(small), REAL_RUNS_PER_STUDENT, replace=False))
+    target = runs.where(runs.n_params > 6e9, dataset=dataset)
+    return {"dataset": dataset, "n_params": small.n_params[picked], "n_tokens": small.n_tokens[picked],
+            "loss": small.loss[picked], "start": GADRE_TABLE_6[dataset], "target_params": float(target.n_params[0]),
+            "target_tokens_per_param": 20.0, "measured_loss": float(target.loss[0])}
+
+
+_PARAMETERS = {"q2": _q2, "q4": _q4, "q5": _q5, "q6": _q6, "q8": _q8}
 
 
 def parameters(qid: str, rng: np.random.Generator) -> dict[str, Any]:
@@ -99,5 +122,8 @@ EXERCISE = Exercise(
         Question("q6", "which size to train", 2, "choose", "size_choice", options=4,
                  hint="the right option has the lowest lifetime FLOPs of the four at the target loss"),
         Question("q7", "when to train past compute-optimal", 2, "explain", "overtraining_advice"),
+        Question("q8", "a law fitted to real runs", 3, "fit", "predicted_7b_loss", rtol=1e-4,
+                 hint="fit E + (a M**eta + b M**-eta) C**-eta with C = 6 N D and M = D / N by least squares on the "
+                      "loss (scipy.optimize.curve_fit) from ex.q8.start, then evaluate it at the 6.9B model"),
     ),
 )

@@ -61,6 +61,24 @@ def _size_letter(variant):
     return letter_of(q6.options, float(f"{n_star / 1e9:.3g}"))
 
 
+def _gadre_law(x, E, a, b, eta):
+    flops, tokens_per_param = x
+    return E + (a * tokens_per_param**eta + b * tokens_per_param**-eta) * flops**-eta
+
+
+def _predicted_7b_loss(variant):
+    """Gadre et al.'s Eq. 4 fitted by least squares on the loss (Levenberg-Marquardt, SciPy's default for an
+    unbounded curve_fit) from the Table 6 constants, evaluated at the 6.9B model on 20 tokens per parameter."""
+    from scipy.optimize import curve_fit
+
+    q8 = variant.q8
+    x = (6 * q8.n_params * q8.n_tokens, q8.n_tokens / q8.n_params)
+    fitted, _ = curve_fit(_gadre_law, x, q8.loss, p0=q8.start, maxfev=20000)
+    n, m = q8.target_params, q8.target_tokens_per_param
+    return float(_gadre_law((6 * n * m * n, m), *fitted))
+
+
+
 KEY = Key(EXERCISE, {
     "q1": Answer(lifetime.lifetime_flops, _lifetimes, forbidden=("lectures_lib.lifetime.lifetime_flops",)),
     "q2": Answer(_break_even_days, forbidden=("lectures_lib.lifetime.break_even_inference_tokens",)),
@@ -83,4 +101,6 @@ KEY = Key(EXERCISE, {
         "fitted at ordinary ratios may overstate the gain far outside their data; (4) also fair: the demand "
         "forecast may be wrong or the model replaced early, and longer training takes longer in wall-clock "
         "time.")),
+    "q8": Answer(_predicted_7b_loss, forbidden=("lectures_lib.overtraining.fit_overtraining",)),
 })
+
