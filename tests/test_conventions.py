@@ -76,7 +76,8 @@ def test_laws_are_frozen_validated_dataclasses_with_a_loss(law_type):
 
 def test_tokens_per_param_means_one_thing():
     named = sorted(name for name in CALLABLES if name.split(".")[-1] == "tokens_per_param")
-    assert named == ["lectures_lib.compute.tokens_per_param", "lectures_lib.models.PublishedModel.tokens_per_param"]
+    assert named == ["lectures_lib.compute.tokens_per_param", "lectures_lib.data.TrainingRuns.tokens_per_param",
+                     "lectures_lib.models.PublishedModel.tokens_per_param"]
     as_parameter = [name for name, fn in CALLABLES.items() if "tokens_per_param" in inspect.signature(fn).parameters]
     assert as_parameter == []
 

@@ -19,6 +19,8 @@ from importlib import resources
 
 import numpy as np
 
+from .. import compute
+
 __all__ = ["DATASETS", "EVAL_SETS", "GADRE_2024_SUBSET", "TrainingRuns", "downstream_accuracy", "load_gadre_2024",
            "task_baselines"]
 
@@ -55,12 +57,12 @@ class TrainingRuns:
     @property
     def tokens_per_param(self) -> np.ndarray:
         """D / N, the paper's M."""
-        return self.n_tokens / self.n_params
+        return compute.tokens_per_param(self.n_params, self.n_tokens)
 
     @property
     def training_flops(self) -> np.ndarray:
         """6 N D, in FLOPs."""
-        return 6.0 * self.n_params * self.n_tokens
+        return compute.training_flops(self.n_params, self.n_tokens)
 
     def where(self, mask: np.ndarray | None = None, *, dataset: str | None = None) -> TrainingRuns:
         """The runs selected by a boolean ``mask`` and/or of one ``dataset`` (one of :data:`DATASETS`)."""
