@@ -25,6 +25,7 @@ import numpy as np
 from scipy import optimize
 
 from . import _validate as v
+from . import overtraining as _overtraining
 from ._validate import ArrayLike
 from .compute import TRAINING_FLOPS_PER_PARAM_TOKEN
 
@@ -534,3 +535,129 @@ def llama3_optimal_tokens(flops: ArrayLike) -> float | np.ndarray:
     c = v.positive(flops, "flops")
     coefficient, exponent = LLAMA3_TOKENS_FIT
     return v.scalar_or_array(coefficient * c**exponent)
+
+
+# ------------------------------------------------------------------------------------------------
+# Real training runs (Gadre et al. 2024, arXiv 2403.08540; the runs are in lectures_lib.data)
+# ------------------------------------------------------------------------------------------------
+#: Gadre et al. 2024, Table 6 (arXiv v2), RedPajama, loss on C4's validation set: E, a, b and eta of their Eq. 4,
+#: L(C, M) = E + (a M**eta + b M**-eta) C**-eta, as printed (rounded); one home: lectures_lib.overtraining.
+GADRE_2024_TABLE6_RPJ: tuple[float, float, float, float] = (
+    _overtraining.GADRE_2024_RPJ.E, _overtraining.GADRE_2024_RPJ.a, _overtraining.GADRE_2024_RPJ.b,
+    _overtraining.GADRE_2024_RPJ.eta)
+#: The compute-optimal tokens per parameter M* = (b / a)**(1 / (2 eta)) the paper prints for that fit (App. F).
+GADRE_2024_RPJ_OPTIMAL_M: float = _overtraining.GADRE_2024_M_STAR["rpj"]
+
+
+def gadre_2024_as_chinchilla_law(E: float, a: float, b: float, eta: float) -> ChinchillaLaw:
+    """The Chinchilla law L(N, D) behind Eq. 4 of Gadre et al. 2024: their Eq. 3 with alpha = beta = 2 eta.
+
+    Substituting N = sqrt(C / (6M)) and D = sqrt(C M / 6) into E + A/N**alpha + B/D**alpha gives Eq. 4 with
+    eta = alpha / 2, a = A 6^eta and b = B 6^eta (the paper's App. A), so A = a / 6^eta and B = b / 6^eta.
+    With equal exponents the compute-optimal ratio D/N = (B/A)**(1/alpha) does not depend on the budget.
+    """
+    eta = float(v.positive(eta, "eta"))
+    scale = TRAINING_FLOPS_PER_PARAM_TOKEN**eta  # the 6 of C = 6ND
+    return ChinchillaLaw(E=float(v.positive(E, "E")), A=float(v.positive(a, "a")) / scale,
+                         B=float(v.positive(b, "b")) / scale, alpha=2 * eta, beta=2 * eta)
+
+
+def log_residuals(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, *, law: ChinchillaLaw = HOFFMANN_2022
+                  ) -> np.ndarray:
+    """log(observed loss) - log(loss predicted by ``law``) for each run: what Approach 3 takes the Huber loss of.
+
+    Positive: the run did worse than the law says. Times 100 it is roughly the error in percent.
+    """
+    v.law(law, ChinchillaLaw)
+    n, d, ell = _runs_any(n_params, n_tokens, loss)
+    return np.log(ell) - np.log(np.asarray(law.loss(n, d), dtype=float))
+
+
+def _runs_any(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    n = v.one_dimensional(np.atleast_1d(v.positive(n_params, "n_params")), "n_params", 1)
+    d = v.one_dimensional(np.atleast_1d(v.positive(n_tokens, "n_tokens")), "n_tokens", 1)
+    ell = v.one_dimensional(np.atleast_1d(v.positive(loss, "loss")), "loss", 1)
+    v.same_length("n_params", n, "n_tokens", d)
+    v.same_length("n_params", n, "loss", ell)
+    return n, d, ell
+
+
+def isoflop_profiles_from_grid(n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, flops: ArrayLike,
+                               max_step: float = 2.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """IsoFLOP profiles read off a grid of runs (several model sizes, each trained to several token counts).
+
+    For each budget C in ``flops`` and each model size N, the run that would spend exactly C has
+    D = C / (6N) tokens. If that size has runs on both sides of D whose token counts differ by at most
+    ``max_step`` (2 for a grid of doubling multipliers), its final loss is interpolated between them in
+    log-log; otherwise the size is left out of that budget's profile. Every run is a complete training run
+    with its own schedule, so the interpolation is between finished runs, not along one run's curve.
+    Returns ``(flops, n_params, loss)``, one entry per (budget, size) pair, ready for :func:`isoflop_frontier`.
+    """
+    n, d, ell = _runs_any(n_params, n_tokens, loss)
+    grid = v.one_dimensional(np.atleast_1d(v.positive(flops, "flops")), "flops", 1)
+    step = float(v.in_range(max_step, "max_step", 1.0, np.inf))
+    out_c, out_n, out_loss = [], [], []
+    for size in np.unique(n):
+        mask = n == size
+        order = np.argsort(d[mask])
+        log_d, log_l = np.log(d[mask][order]), np.log(ell[mask][order])
+        target = np.log(grid / (TRAINING_FLOPS_PER_PARAM_TOKEN * size))
+        right = np.searchsorted(log_d, target, side="left")
+        exact = (right < log_d.size) & np.isclose(log_d[np.minimum(right, log_d.size - 1)], target, rtol=0, atol=1e-9)
+        inside = (right > 0) & (right < log_d.size)
+        left = np.maximum(right - 1, 0)
+        gap_ok = inside & (log_d[np.minimum(right, log_d.size - 1)] - log_d[left] <= np.log(step) + 1e-12)
+        keep = exact | gap_ok
+        if not keep.any():
+            continue
+        out_c.append(grid[keep])
+        out_n.append(np.full(keep.sum(), size))
+        out_loss.append(np.exp(np.interp(target[keep], log_d, log_l)))
+    if not out_c:
+        return np.empty(0), np.empty(0), np.empty(0)
+    c, n_out, l_out = (np.concatenate(x) for x in (out_c, out_n, out_loss))
+    order = np.lexsort((n_out, c))
+    return c[order], n_out[order], l_out[order]
+
+
+def optimal_tokens_per_param_interval(boot: Bootstrap, flops: ArrayLike, level: float = 0.8
+                                      ) -> tuple[np.ndarray, np.ndarray]:
+    """The central ``level`` percentile interval of the compute-optimal D/N over the laws of ``boot``, per budget.
+
+    Returns ``(low, high)``, arrays with one entry per budget in ``flops`` (FLOPs).
+    """
+    if not isinstance(boot, Bootstrap):
+        raise TypeError(f"boot must be a Bootstrap (from lectures_lib.chinchilla.bootstrap), got {type(boot).__name__}")
+    c = np.atleast_1d(v.positive(flops, "flops")) / TRAINING_FLOPS_PER_PARAM_TOKEN
+    level = float(v.in_range(level, "level", 0.0, 1.0, low_open=True))
+    A, B, alpha, beta = (boot.values(k)[:, None] for k in ("A", "B", "alpha", "beta"))
+    g = (alpha * A / (beta * B)) ** (1.0 / (alpha + beta))
+    ratio = g**-2.0 * c[None, :] ** ((alpha - beta) / (alpha + beta))
+    low, high = np.percentile(ratio, [50 * (1 - level), 50 * (1 + level)], axis=0)
+    return low, high
+
+
+#: Learning-rate warm-up of the four smallest sizes of Gadre et al. 2024, from the released run files
+#: (mlfoundations/scaling @ a003c49, exp_data/models/*.json, ``hyperparameters``): parameters ->
+#: (warm-up steps, sequences per step). The same for every dataset and every token count of a size.
+GADRE_2024_WARMUP: dict[int, tuple[int, int]] = {
+    10_569_312: (100, 64), 78_914_048: (400, 512), 153_677_376: (400, 512), 411_616_256: (2000, 512),
+}
+#: Tokens per sequence in those runs (the model configurations' ``seq_len``).
+GADRE_2024_SEQ_LEN: int = 2048
+
+
+def gadre_2024_warmup_share(n_params: ArrayLike, n_tokens: ArrayLike) -> float | np.ndarray:
+    """Warm-up steps over all optimiser steps of a run of Gadre et al. 2024 (one of the four smallest sizes).
+
+    Above 1, the run ended before its learning rate reached the peak. Steps = tokens / (sequences per step x
+    :data:`GADRE_2024_SEQ_LEN`); the sizes and their settings are in :data:`GADRE_2024_WARMUP`.
+    """
+    n, d = np.broadcast_arrays(v.positive(n_params, "n_params"), v.positive(n_tokens, "n_tokens"))
+    known = np.array([int(round(x)) in GADRE_2024_WARMUP for x in n.ravel()])
+    if not known.all():
+        raise ValueError(f"n_params must be sizes listed in GADRE_2024_WARMUP {sorted(GADRE_2024_WARMUP)}, "
+                         f"got {n.ravel()[~known][0]:g}")
+    warmup, batch = (np.array([GADRE_2024_WARMUP[int(round(x))][k] for x in n.ravel()]).reshape(n.shape)
+                     for k in (0, 1))
+    return v.scalar_or_array(warmup * batch * GADRE_2024_SEQ_LEN / d)

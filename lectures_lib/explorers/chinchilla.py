@@ -25,9 +25,13 @@ from ..chinchilla import (
     HOFFMANN_2022_TABLE3,
     LLAMA3_PROJECTION,
     PUBLISHED_LAWS,
+    Bootstrap,
     ChinchillaLaw,
     allocation_exponent,
     isoflop_frontier,
+    isoflop_minimum,
+    log_residuals,
+    optimal_tokens_per_param_interval,
     size_against_optimum,
 )
 from ..compute import training_flops, training_tokens
@@ -345,3 +349,139 @@ def laws_at_budget_table(flops: float) -> str:
         n, d = law.compute_optimal(c)
         rows.append((name, format_count(n), format_count(d), f"{d / n:.1f}"))
     return _markdown_table(("constants", "parameters", "tokens", "tokens per parameter"), rows)
+
+
+# ------------------------------------------------------------------------------------------------
+# Real training runs (Gadre et al. 2024): the fit, its residuals, and what an IsoFLOP analysis can use
+# ------------------------------------------------------------------------------------------------
+def _real_runs(n_params, n_tokens, loss) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    n, d, ell = (np.asarray(v.positive(x, name), dtype=float).ravel()
+                 for x, name in ((n_params, "n_params"), (n_tokens, "n_tokens"), (loss, "loss")))
+    v.same_length("n_params", n, "n_tokens", d)
+    v.same_length("n_params", n, "loss", ell)
+    return n, d, ell
+
+
+def plot_real_fit(n_params, n_tokens, loss, *, law: ChinchillaLaw = BESIROGLU_2024, flag_below: float = 10.0) -> Figure:
+    """A law fitted to real runs: loss against compute per model size with the law's prediction (left), and
+    each run's residual, log(observed / predicted) in percent, against its tokens per parameter (right).
+
+    Runs with fewer than ``flag_below`` tokens per parameter are drawn as open markers in both panels.
+    """
+    v.law(law, ChinchillaLaw)
+    n, d, ell = _real_runs(n_params, n_tokens, loss)
+    flag = float(v.positive(flag_below, "flag_below"))
+    residual = 100 * log_residuals(n, d, ell, law=law)
+    ratio = d / n
+    flops = training_flops(n, d)
+    fig, (ax1, ax2) = _two_panels()
+    fig.set_size_inches(8.6, 3.9)
+    sizes = np.unique(n)
+    colours = plt.cm.viridis(np.linspace(0, 0.9, len(sizes)))
+    for size, colour in zip(sizes, colours, strict=True):
+        mask = n == size
+        low = mask & (ratio < flag)
+        high = mask & ~(ratio < flag)
+        label = f"{format_count(size)} parameters"
+        ax1.plot(flops[high], ell[high], "o", color=colour, markersize=5, label=label)
+        ax1.plot(flops[low], ell[low], "o", markerfacecolor="white", markeredgecolor=colour,
+                 markersize=5)
+        tokens = np.geomspace(d[mask].min(), d[mask].max(), 50) if mask.sum() > 1 else d[mask]
+        ax1.plot(training_flops(size, tokens), law.loss(size, tokens), "-", color=colour, linewidth=1)
+        ax2.plot(ratio[high], residual[high], "o", color=colour, markersize=5)
+        ax2.plot(ratio[low], residual[low], "o", markerfacecolor="white", markeredgecolor=colour, markersize=5)
+    label_axes(ax1, "compute 6ND (FLOPs)", "loss on C4 validation (nats/token)", "runs (dots) and the fit (lines)",
+               loglog=True)
+    ax1.legend(loc="upper right", fontsize=MIN_FONT_SIZE, ncols=1)
+    ax2.axhline(0, color=PALETTE["grey"], linewidth=1)
+    ax2.set_xscale("log")
+    readable_log_ticks(ax2, "x")
+    label_axes(ax2, "tokens per parameter D/N", "residual, observed vs fit (%)",
+               f"open: fewer than {flag:g} tokens per parameter")
+    return fig
+
+
+def plot_real_isoflop(n_params, n_tokens, profile_flops, profile_n, profile_loss, *,
+                      law: ChinchillaLaw = BESIROGLU_2024,
+                      band: tuple[float, float] | None = None) -> Figure:
+    """Where a grid of real runs allows IsoFLOP profiles (left: every run's size against its compute, the chosen
+    budgets as vertical lines) and the profiles themselves (right: interpolated losses, the parabola through
+    them, and the fitted ``law``'s profile with its minimum).
+
+    ``profile_*`` come from :func:`~lectures_lib.chinchilla.isoflop_profiles_from_grid`; ``band`` (FLOPs, low and
+    high) shades the budgets at which the most model sizes are available.
+    """
+    v.law(law, ChinchillaLaw)
+    if band is not None:
+        band = tuple(float(x) for x in v.positive(band, "band"))
+        if len(band) != 2 or band[0] >= band[1]:
+            raise ValueError(f"band must be (low, high) FLOPs with low < high, got {band!r}")
+    n, d = (np.asarray(v.positive(x, name), dtype=float).ravel() for x, name in ((n_params, "n_params"),
+                                                                                 (n_tokens, "n_tokens")))
+    v.same_length("n_params", n, "n_tokens", d)
+    pc, pn, pl = _real_runs(profile_flops, profile_n, profile_loss)
+    budgets = np.unique(pc)
+    fig, (ax1, ax2) = _two_panels()
+    fig.set_size_inches(8.6, 4.8)
+    ax1.plot(training_flops(n, d), n, "o", color=PALETTE["grey"], markersize=4, label="a training run")
+    if band is not None:
+        ax1.axvspan(*band, color=PALETTE["sky"], alpha=0.25, label="three sizes available")
+    colours = plt.cm.plasma(np.linspace(0.1, 0.75, len(budgets)))
+    for budget, colour in zip(budgets, colours, strict=True):
+        ax1.axvline(budget, color=colour, linewidth=1.5, linestyle="--")
+        mask = pc == budget
+        ax1.plot(np.full(mask.sum(), budget), pn[mask], "s", color=colour, markersize=6)
+        ax2.plot(pn[mask], pl[mask], "s", color=colour, markersize=7, label=f"{budget:.0e} FLOPs".replace("e+", "e"))
+        sizes = np.geomspace(pn[mask].min() / 2, pn[mask].max() * 4, 100)
+        ax2.plot(sizes, law.loss(sizes, training_tokens(budget, sizes)), "-", color=colour, linewidth=1)
+        n_opt, _ = law.compute_optimal(budget)
+        ax2.plot(n_opt, law.optimal_loss(budget), "*", color=colour, markersize=12, markeredgecolor="black")
+        if mask.sum() >= 3:
+            coef = np.polyfit(np.log(pn[mask]), pl[mask], 2)
+            inside = np.geomspace(pn[mask].min(), pn[mask].max(), 60)
+            ax2.plot(inside, np.polyval(coef, np.log(inside)), ":", color=colour, linewidth=2)
+            if coef[0] > 0:
+                n_par, l_par = isoflop_minimum(pn[mask], pl[mask])
+                ax2.plot(n_par, l_par, "o", markerfacecolor="white", markeredgecolor=colour, markersize=8)
+    label_axes(ax1, "compute 6ND (FLOPs)", "parameters N", "the grid of runs", loglog=True)
+    ax1.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=MIN_FONT_SIZE, ncols=1)
+    ax2.set_xscale("log")
+    readable_log_ticks(ax2, "x")
+    label_axes(ax2, "parameters N", "loss on C4 validation (nats/token)", "profiles at three budgets")
+    handles, labels = ax2.get_legend_handles_labels()
+    handles += [Line2D([], [], color="black", linestyle=":", linewidth=2),
+                Line2D([], [], color="black", linewidth=1),
+                Line2D([], [], marker="*", color="black", linestyle="", markersize=10),
+                Line2D([], [], marker="o", markerfacecolor="white", markeredgecolor="black", linestyle="")]
+    labels += ["parabola (3 points)", "Approach 3 fit", "its optimum", "parabola minimum"]
+    ax2.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=MIN_FONT_SIZE, ncols=3)
+    return fig
+
+
+def real_fit_table(laws: dict[str, ChinchillaLaw], budgets: tuple[float, ...], *,
+                   boot: tuple[str, Bootstrap] | None = None, level: float = 0.8) -> str:
+    """E, A, B, alpha, beta, a and the compute-optimal tokens per parameter at each of ``budgets`` for each law,
+    as Markdown. ``boot`` = (name of one of ``laws``, its bootstrap) adds a row of ``level`` intervals under it."""
+    if not isinstance(laws, dict) or not laws:
+        raise TypeError("laws must be a non-empty dict of name -> ChinchillaLaw")
+    for law in laws.values():
+        v.law(law, ChinchillaLaw)
+    c = tuple(float(x) for x in np.atleast_1d(v.positive(budgets, "budgets")))
+    if boot is not None and (not isinstance(boot, tuple) or len(boot) != 2 or boot[0] not in laws
+                             or not isinstance(boot[1], Bootstrap)):
+        raise TypeError("boot must be (name of one of the laws, Bootstrap)")
+    names = ("E", "A", "B", "alpha", "beta")
+    header = ("constants", "E", "A", "B", "α", "β", "a = β/(α+β)",
+              *(f"D/N at {scientific(x, 1)} FLOPs" for x in c))
+    rows = []
+    for name, law in laws.items():
+        rows.append((name, f"{law.E:.2f}", f"{law.A:.0f}", f"{law.B:.0f}", f"{law.alpha:.3f}", f"{law.beta:.3f}",
+                     f"{law.a:.3f}", *(f"{law.optimal_tokens_per_param(x):.1f}" for x in c)))
+        if boot is not None and boot[0] == name:
+            spans = [boot[1].interval(k, level) for k in (*names, "a")]
+            digits = (2, 0, 0, 3, 3, 3)
+            low, high = optimal_tokens_per_param_interval(boot[1], c, level)
+            rows.append((f"{round(100 * level)}% bootstrap interval",
+                         *(f"{lo:.{k}f} to {hi:.{k}f}" for (lo, hi), k in zip(spans, digits, strict=True)),
+                         *(f"{lo:.1f} to {hi:.1f}" for lo, hi in zip(low, high, strict=True))))
+    return _markdown_table(header, rows)
