@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from .. import lifetime
+from ..overtraining import GADRE_2024_LAWS
 from .core import Exercise, Question, draw_options
 
 #: The law of Questions 4 to 6: Sardana et al.'s constants (:data:`lectures_lib.lifetime.SARDANA_2024`).
@@ -65,8 +66,7 @@ def _q6(rng: np.random.Generator) -> dict[str, Any]:
 
 #: Gadre et al. 2024, Table 6 (arXiv v2), loss on C4's validation set: E, a, b and eta of their Eq. 4 for each
 #: training dataset, the starting point of Question 8's fit.
-GADRE_TABLE_6 = {"c4_original": (1.51, 141.0, 190.0, 0.121), "rpj": (1.84, 212.0, 367.0, 0.136),
-                 "rw_original": (1.73, 157.0, 246.0, 0.127)}
+GADRE_TABLE_6 = {name: (law.E, law.a, law.b, law.eta) for name, law in GADRE_2024_LAWS.items()}
 #: Runs per student in Question 8, drawn from one dataset's runs of the four sizes under 1B parameters.
 REAL_RUNS_PER_STUDENT = 16
 

@@ -234,3 +234,102 @@ def plot_option_costs(usage: np.ndarray, costs: dict[str, np.ndarray]) -> Figure
     label_axes(ax, "lifetime tokens served", "total cost (dollars, as assumed)", loglog=True)
     ax.legend(fontsize=9)
     return fig
+
+
+# ------------------------------------------------------------------------------------------------
+# Over-training, measured: the released runs of Gadre et al. 2024 (figures of the chapter's last section)
+# ------------------------------------------------------------------------------------------------
+def _multiplier_colours(multipliers: np.ndarray) -> dict[float, tuple]:
+    """One colour per token multiplier from the colour-blind-safe sequential map viridis (light to dark
+    as M grows), so that the order of the multipliers reads from the colours."""
+    cmap = mpl.colormaps["viridis"]
+    levels = np.unique(multipliers)
+    return {float(m): cmap(0.92 - 0.9 * i / max(len(levels) - 1, 1)) for i, m in enumerate(levels)}
+
+
+def plot_overtraining_lines(flops: np.ndarray, token_multiplier: np.ndarray, loss: np.ndarray, *,
+                            fitted: np.ndarray | None = None, targets: np.ndarray | None = None,
+                            highlight: tuple[float, ...] = (20.0, 640.0)) -> Figure:
+    """Loss against training compute (6ND) for released runs, one line per token multiplier M = D / N
+    (Gadre et al. 2024, Fig. 2): runs of one M joined in order of compute. ``fitted`` (a boolean mask) rings
+    the runs a law was fitted on; ``targets`` (a boolean mask) marks the runs it was asked to predict; the
+    multipliers in ``highlight`` are drawn with thicker lines."""
+    c = v.positive(flops, "flops")
+    m = v.positive(token_multiplier, "token_multiplier")
+    ell = v.positive(loss, "loss")
+    v.same_length("flops", c, "token_multiplier", m)
+    v.same_length("flops", c, "loss", ell)
+    masks = {}
+    for name, mask in (("fitted", fitted), ("targets", targets)):
+        mask = np.zeros(c.shape, dtype=bool) if mask is None else np.asarray(mask)
+        if mask.dtype != bool or mask.shape != c.shape:
+            raise ValueError(f"{name} must be a boolean mask of the runs' shape {c.shape}")
+        masks[name] = mask
+    colours = _multiplier_colours(m)
+    fig, ax = new_axes((7.0, 4.8))
+    for level, colour in colours.items():
+        on = np.isclose(m, level)
+        order = np.argsort(c[on])
+        thick = bool(np.isclose(level, highlight).any()) if len(highlight) else False
+        ax.plot(c[on][order], ell[on][order], "o-", color=colour, markersize=6 if thick else 5,
+                linewidth=3.0 if thick else 1.4, label=f"M = {level:g}")
+    ax.plot(c[masks["fitted"]], ell[masks["fitted"]], "s", markersize=11, markerfacecolor="none",
+            markeredgecolor=PALETTE["red"], markeredgewidth=1.6, linestyle="none", label="fitting set (Table 1)")
+    ax.plot(c[masks["targets"]], ell[masks["targets"]], "*", markersize=15, color=PALETTE["red"],
+            markeredgecolor="black", linestyle="none", label="predicted runs")
+    label_axes(ax, "training compute 6ND (FLOPs)", "loss on C4 validation (nats per token)", loglog=True)
+    ax.yaxis.set_major_locator(mpl.ticker.FixedLocator([2.5, 3, 3.5, 4, 5, 6]))
+    ax.yaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda y, _: f"{y:g}"))
+    ax.yaxis.set_minor_formatter(mpl.ticker.NullFormatter())
+    ax.legend(fontsize=9, ncol=2, loc="lower left", title="tokens per parameter", title_fontsize=9)
+    return fig
+
+
+def plot_overtraining_scale(overtraining_law, measured_multiplier: np.ndarray, measured_ratio: np.ndarray,
+                            models, *, measured_range: tuple[float, float] = (5.0, 640.0),
+                            reference: float = 20.0) -> Figure:
+    """The compute a run at token multiplier M needs to reach the loss of a run at ``reference`` (M = 20),
+    relative to that run's compute: the law's curve (an :class:`~lectures_lib.overtraining.OvertrainingLaw`,
+    solid over ``measured_range``, dashed beyond), the measured ratios (``measured_multiplier``,
+    ``measured_ratio``: one per run), and ``models`` (published models) placed on the curve at their D / N."""
+    from ..overtraining import OvertrainingLaw
+
+    law = v.law(overtraining_law, OvertrainingLaw, "overtraining_law")
+    mm = v.positive(measured_multiplier, "measured_multiplier")
+    mr = v.positive(measured_ratio, "measured_ratio")
+    v.same_length("measured_multiplier", mm, "measured_ratio", mr)
+    low, high = (float(x) for x in v.positive(measured_range, "measured_range"))
+    fig, ax = new_axes((7.4, 6.0))
+    inside = np.logspace(np.log10(low), np.log10(high), 200)
+    beyond = np.logspace(np.log10(high), np.log10(3000), 100)
+    ax.plot(inside, law.equal_loss_compute_ratio(inside, reference), color=PALETTE["blue"],
+            label="Eq. 4, refitted (within the runs' range of M)")
+    ax.plot(beyond, law.equal_loss_compute_ratio(beyond, reference), color=PALETTE["blue"], linestyle="--",
+            label="Eq. 4, extrapolated beyond M = 640")
+    ax.plot(mm, mr, "o", color=PALETTE["grey"], markersize=6, alpha=0.8, linestyle="none",
+            label="measured: one run against the M = 20 runs")
+    ax.axhline(1, color=PALETTE["black"], linewidth=0.8)
+    markers = {"LLaMA-1": ("o", PALETTE["sky"]), "LLaMA-2": ("^", PALETTE["orange"]),
+               "Llama 3": ("D", PALETTE["green"])}
+    # labels for the models the text names, set by eye clear of the curve, the dots and each other
+    offsets = {"LLaMA-7B": (-12, 6, "right"), "Llama 2 7B": (-10, 10, "right"), "Llama 3 8B": (-10, 4, "right")}
+    seen = set()
+    for model in models:
+        ratio = float(law.equal_loss_compute_ratio(model.tokens_per_param, reference))
+        marker, colour = markers.get(model.family, ("v", PALETTE["purple"]))
+        ax.plot([model.tokens_per_param], [ratio], marker, color=colour, markersize=9, markeredgecolor="black",
+                linestyle="none", zorder=4, label=model.family if model.family not in seen else None)
+        seen.add(model.family)
+        if model.name in offsets:
+            dx, dy, ha = offsets[model.name]
+            ax.annotate(f"{model.name}\nM = {model.tokens_per_param:,.0f}", (model.tokens_per_param, ratio),
+                        xytext=(dx, dy), textcoords="offset points", ha=ha, va="bottom", fontsize=9)
+    label_axes(ax, "training tokens per parameter M = D / N",
+               f"compute for the loss of M = {reference:g}\n(relative to the M = {reference:g} run)", loglog=True)
+    ax.set_xlim(4, 3000)
+    ax.set_ylim(0.5, 10)
+    ax.yaxis.set_major_locator(mpl.ticker.FixedLocator([0.5, 1, 2, 5, 10]))
+    ax.yaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda y, _: f"{y:g}"))
+    ax.yaxis.set_minor_formatter(mpl.ticker.NullFormatter())
+    fig.legend(fontsize=9, loc="outside lower center", ncol=2)
+    return fig
