@@ -157,3 +157,16 @@ def test_solutions_can_be_withheld(tmp_path):
     extension._withhold_solutions(SimpleNamespace(config=SimpleNamespace(course_publish_solutions=False)),
                                   "notebooks/00_power_laws", other)
     assert other == ["# a chapter"]
+
+
+def test_visible_code_fits_the_page():
+    # the code column of the website holds about 77 characters at 1280 px: a longer line is cut off
+    hidden = {"remove-cell", "hide-input", "remove-input"}
+    too_long = []
+    for path in toc_chapters():
+        for cell in json.loads(path.read_text())["cells"]:
+            if cell["cell_type"] != "code" or hidden & set(cell["metadata"].get("tags", [])):
+                continue
+            too_long += [f"{path.name} {cell.get('id')}: {line}" for line in "".join(cell["source"]).splitlines()
+                         if len(line) > 77]
+    assert not too_long, "\n".join(too_long)
