@@ -1,6 +1,6 @@
 """The over-training law of Gadre et al. 2024 (arXiv 2403.08540): its printed constants, our refit of the
-released runs, and the paper's headline extrapolations. Expected values are the paper's (Table 6, App. F,
-Sec. 4) as checked in ../shared/REFERENCE.md, section 12a."""
+released runs, and the paper's headline extrapolations. Expected values are the paper's own (arXiv v2: Table 6,
+App. F and Sec. 4)."""
 
 import time
 
