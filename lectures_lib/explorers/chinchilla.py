@@ -35,6 +35,7 @@ from ..chinchilla import (
     size_against_optimum,
 )
 from ..compute import training_flops, training_tokens
+from ..lifetime import markdown_table
 from ..models import PublishedModel
 from ..plotting import (
     HOUSE_STYLE,
@@ -283,13 +284,6 @@ def scientific(value: float, digits: int = 3) -> str:
     return f"{mantissa} \u00d7 10{str(int(exponent)).translate(_SUPERSCRIPT)}"
 
 
-def _markdown_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
-    """A Markdown table: the first column left-aligned, the others (numbers) right-aligned."""
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join([":---"] + ["---:"] * (len(header) - 1)) + "|"]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
 def _check_models(models) -> tuple[PublishedModel, ...]:
     models = tuple(models)
     if not models or not all(isinstance(m, PublishedModel) for m in models):
@@ -302,7 +296,7 @@ def models_table(models, mmlu: dict[str, float]) -> str:
     rows = [(m.name, format_count(m.n_params), format_count(m.n_tokens), f"{m.tokens_per_param:.1f}",
              scientific(m.training_flops, 2), f"{mmlu[m.name]:.1f}%" if m.name in mmlu else "")
             for m in _check_models(models)]
-    return _markdown_table(("model", "parameters", "tokens", "tokens per parameter", "6ND (FLOPs)", "MMLU, 5-shot"),
+    return markdown_table(("model", "parameters", "tokens", "tokens per parameter", "6ND (FLOPs)", "MMLU, 5-shot"),
                            rows)
 
 
@@ -314,7 +308,7 @@ def optimum_table(models, *, law: ChinchillaLaw = BESIROGLU_2024) -> str:
         n_opt, oversize, gap = size_against_optimum(m.n_params, m.n_tokens, law=law)
         rows.append((m.name, scientific(m.training_flops, 2), format_count(m.n_params), format_count(n_opt),
                      f"{oversize:.2f}\u00d7", f"{gap:.3f}"))
-    return _markdown_table(("model", "budget 6ND (FLOPs)", "parameters", "optimal size", "model / optimum",
+    return markdown_table(("model", "budget 6ND (FLOPs)", "parameters", "optimal size", "model / optimum",
                             "loss given up (nats/token)"), rows)
 
 
@@ -328,7 +322,7 @@ def table2_markdown() -> str:
                      f"{row['b']:.2f}"))
     for name, law in PUBLISHED_LAWS.items():
         rows.append((f"constants of {name}", f"{law.a:.4f}", "", f"{law.b:.4f}"))
-    return _markdown_table(("source", "a", "a, 10th to 90th percentile", "b"), rows)
+    return markdown_table(("source", "a", "a, 10th to 90th percentile", "b"), rows)
 
 
 def table3_markdown() -> str:
@@ -337,7 +331,7 @@ def table3_markdown() -> str:
     rows = [(format_count(n), scientific(c), format_count(d), f"{d / n:.1f}", f"{training_flops(n, d) / c:.3f}",
              format_count(HOFFMANN_2022.tokens_for_params(n)), format_count(BESIROGLU_2024.tokens_for_params(n)))
             for n, c, d in HOFFMANN_2022_TABLE3]
-    return _markdown_table(("parameters", "FLOPs", "tokens", "tokens per parameter", "6ND / FLOPs",
+    return markdown_table(("parameters", "FLOPs", "tokens", "tokens per parameter", "6ND / FLOPs",
                             "tokens, Eq. 10 rounded", "tokens, replication"), rows)
 
 
@@ -348,7 +342,7 @@ def laws_at_budget_table(flops: float) -> str:
     for name, law in PUBLISHED_LAWS.items():
         n, d = law.compute_optimal(c)
         rows.append((name, format_count(n), format_count(d), f"{d / n:.1f}"))
-    return _markdown_table(("constants", "parameters", "tokens", "tokens per parameter"), rows)
+    return markdown_table(("constants", "parameters", "tokens", "tokens per parameter"), rows)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -484,4 +478,4 @@ def real_fit_table(laws: dict[str, ChinchillaLaw], budgets: tuple[float, ...], *
             rows.append((f"{round(100 * level)}% bootstrap interval",
                          *(f"{lo:.{k}f} to {hi:.{k}f}" for (lo, hi), k in zip(spans, digits, strict=True)),
                          *(f"{lo:.1f} to {hi:.1f}" for lo, hi in zip(low, high, strict=True))))
-    return _markdown_table(header, rows)
+    return markdown_table(header, rows)
