@@ -1316,7 +1316,11 @@ def test_f_a_hostile_explanation_is_graded_by_hand_and_shown_as_text(hostile):
     assert fence > 41, fence
     assert inside[0] == "HOSTILE-TEXT-BEGIN" and "HOSTILE-TEXT-END" in inside, inside[:20]
     assert "# Not a heading of the sheet" in inside and "`" * 41 in "\n".join(inside)
-    next_text = next((line for line in after if line.strip()), "")
+    following = [line for line in after if line.strip()]
+    if following and following[0].startswith("*Cut at "):  # the sheet's own note: the text was longer than shown
+        assert following[0].endswith("characters: the notebook holds the rest.*"), following[0]
+        following = following[1:]
+    next_text = following[0] if following else ""
     assert next_text.startswith("### ") or next_text.startswith("## ") or next_text == "", next_text
     assert "`" * 300 not in sheet and "y" * 99 not in sheet  # cut at what the sheet shows of one answer
     assert sheet.count("HOSTILE-TEXT-BEGIN") == 1

@@ -847,3 +847,14 @@ def test_with_a_roster_the_file_name_decides_and_a_conflicting_student_field_is_
     submission = _read(tmp_path, nb, name="mallory.ipynb", roster=roster)
     assert submission.student == "mallory"
     assert any("mallory" in flag and "alice" in flag for flag in submission.flags), submission.flags
+
+
+def test_the_manual_sheet_says_when_it_cut_a_text():
+    from lectures_lib.grading.manual import MAX_TEXT_CHARS, fenced
+
+    short = fenced("two sentences. ``` inside")
+    assert short.startswith("````text\n") and short.endswith("\n````") and "Cut at" not in short
+    long = fenced("w" * (MAX_TEXT_CHARS + 500))
+    assert long.count("w") == MAX_TEXT_CHARS
+    assert long.endswith(f"*Cut at {MAX_TEXT_CHARS:,} of its {MAX_TEXT_CHARS + 500:,} characters: the notebook "
+                         "holds the rest.*")

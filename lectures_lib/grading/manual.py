@@ -2,8 +2,9 @@
 
 Each sheet gives, per explain question, its rubric (from the answer key), the model answer (the solution
 region of the source's answer cell), and then every student's text from the files that count. A student's
-text is hostile input: it is cut to :data:`MAX_TEXT_CHARS`, its control characters are dropped, and it is
-set in a fenced block longer than any run of backticks in it, so it shows as text and never as markup.
+text is hostile input: it is cut to :data:`MAX_TEXT_CHARS` (and the sheet says so), its control characters
+are dropped, and it is set in a fenced block longer than any run of backticks in it, so it shows as text and
+never as markup.
 """
 
 from __future__ import annotations
@@ -23,11 +24,14 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 
 
 def fenced(text: str) -> str:
-    """``text`` as a fenced block that nothing inside can close."""
+    """``text`` as a fenced block that nothing inside can close, and a line saying so when it was cut."""
+    cut = len(text) > MAX_TEXT_CHARS
+    note = (f"\n\n*Cut at {MAX_TEXT_CHARS:,} of its {len(text):,} characters: the notebook holds the rest.*"
+            if cut else "")
     text = _CONTROL.sub("", text[:MAX_TEXT_CHARS])
     longest = max((len(run) for run in re.findall(r"`+|~+", text)), default=0)
     fence = "`" * max(3, longest + 1)
-    return f"{fence}text\n{text.strip()}\n{fence}"
+    return f"{fence}text\n{text.strip()}\n{fence}{note}"
 
 
 def model_answer(source, qid: str) -> str:
