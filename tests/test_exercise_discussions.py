@@ -159,7 +159,7 @@ def test_exercise_0_discussions():
 
 
 def test_exercise_1_discussions():
-    from lectures_lib.exercises.ex01_kaplan import STUDY_PF_DAYS, parameters
+    from lectures_lib.exercises.ex01_kaplan import EXERCISE, STUDY_PF_DAYS
 
     # Kaplan et al. 2020 (arXiv 2001.08361), Table 2: alpha_N 0.076, alpha_D 0.103, N_c 6.4e13, D_c 1.8e13
     alpha_n, alpha_d, n_c, d_c = 0.076, 0.103, 6.4e13, 1.8e13
@@ -200,7 +200,7 @@ def test_exercise_1_discussions():
     x = np.log10(STUDY_PF_DAYS)
     variances = []
     for seed in range(300):
-        study = parameters("q5", np.random.default_rng(seed))
+        study = EXERCISE.draw("q5", np.random.default_rng(seed))
         best = np.log10(study["sizes"][np.arange(x.size), np.argmin(study["loss"], axis=1)])
         residuals = best - np.polyval(np.polyfit(x, best, 1), x)
         variances.append(np.sum(residuals**2) / (x.size - 2))
@@ -244,7 +244,7 @@ def test_exercise_1_discussions():
 
 
 def test_exercise_2_discussions():
-    from lectures_lib.exercises.ex02_chinchilla import parameters
+    from lectures_lib.exercises.ex02_chinchilla import EXERCISE
 
     # q2: how the optimal tokens per parameter drift per decade of compute
     text = _discussion("02_chinchilla", "q2")
@@ -276,7 +276,7 @@ def test_exercise_2_discussions():
 
     # q4: the grid spans a factor 100; a parabola in log10 N has its vertex at the same N as one in ln N
     text = _discussion("02_chinchilla", "q4")
-    q4 = parameters("q4", np.random.default_rng(0))
+    q4 = EXERCISE.draw("q4", np.random.default_rng(0))
     assert q4["n_params"].max() / q4["n_params"].min() == pytest.approx(100)
     _says(text, "a grid spanning a factor 100")
     vertices = []

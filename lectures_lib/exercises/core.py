@@ -16,7 +16,7 @@ choose        picks a letter                              against the key (optio
 explain       writes text                                 by hand: "needs manual grading"
 ============  =========================================  ===========================================
 
-**Variants.** Each question's parameters and data come from :meth:`Exercise.parameters`, drawn with a
+**Variants.** Each question's parameters and data come from :meth:`Exercise.draw`, drawn with a
 seed made of the exercise, the question and the student id (:func:`variant_seed`). The student copy sets
 ``STUDENT_ID`` once; the grader sets it to the identity it establishes itself and reruns the answer cells,
 so a number copied from a classmate or from a chapter does not fit. An empty id is the *default variant*,
@@ -214,17 +214,20 @@ class Question:
 class Exercise:
     """The questions of one exercise notebook, in order, and how each question's parameters are drawn.
 
-    ``parameters(qid, rng)`` returns the parameters and data of question ``qid`` for the variant whose
-    generator is ``rng`` (a dict; empty for a question without any).
+    ``parameters`` maps a question id to the function that draws its parameters and data from the variant's
+    generator (a dict); a question without any has no entry. :meth:`draw` calls it.
     """
 
     exercise_id: str
     title: str
     questions: tuple[Question, ...]
-    parameters: Callable[[str, np.random.Generator], dict[str, Any]] = lambda qid, rng: {}
+    parameters: Mapping[str, Callable[[np.random.Generator], dict[str, Any]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         qids = [q.qid for q in self.questions]
+        if set(self.parameters) - set(qids):
+            raise ValueError(f"{self.exercise_id}: parameters for questions it does not have: "
+                             f"{sorted(set(self.parameters) - set(qids))}")
         if len(set(qids)) != len(qids):
             raise ValueError(f"{self.exercise_id}: question ids must be unique, got {qids}")
 
@@ -237,6 +240,10 @@ class Exercise:
     @property
     def max_points(self) -> int:
         return sum(q.points for q in self.questions)
+
+    def draw(self, qid: str, rng: np.random.Generator) -> dict[str, Any]:
+        """The parameters and data of question ``qid`` in the variant drawn by ``rng`` ({} if it has none)."""
+        return self.parameters[qid](rng) if qid in self.parameters else {}
 
     def variant(self, student_id: str = "") -> Variant:
         return Variant(self, normalise_student_id(student_id))
@@ -270,7 +277,7 @@ class Variant:
 @lru_cache(maxsize=512)
 def _params(exercise: Exercise, qid: str, student_id: str) -> Params:
     rng = np.random.default_rng(variant_seed(exercise.exercise_id, qid, student_id))
-    return Params(qid, exercise.parameters(qid, rng))
+    return Params(qid, exercise.draw(qid, rng))
 
 
 # -- the public check tables ----------------------------------------------------------------------------------

@@ -48,15 +48,11 @@ def _q7(rng: np.random.Generator) -> dict[str, Any]:
 _PARAMETERS = {"q3": _q3, "q4": _q4, "q5": _q5, "q7": _q7}
 
 
-def parameters(qid: str, rng: np.random.Generator) -> dict[str, Any]:
-    """The parameters of question ``qid`` in the variant drawn by ``rng`` (see :class:`~.core.Exercise`)."""
-    return _PARAMETERS[qid](rng) if qid in _PARAMETERS else {}
-
 
 EXERCISE = Exercise(
     exercise_id="00_power_laws",
     title="Power laws and training compute",
-    parameters=parameters,
+    parameters=_PARAMETERS,
     questions=(
         Question("q1", "training FLOPs", 2, "implement", "training_flops",
                  visible_cases=((175e9, 300e9), (70e9, 1.4e12), (np.array([1e9, 2e9]), np.array([2e10, 4e10]))),

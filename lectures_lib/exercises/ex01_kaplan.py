@@ -74,15 +74,11 @@ def _q6(rng: np.random.Generator) -> dict[str, Any]:
 _PARAMETERS = {"q3": _q3, "q5": _q5, "q6": _q6}
 
 
-def parameters(qid: str, rng: np.random.Generator) -> dict[str, Any]:
-    """The parameters of question ``qid`` in the variant drawn by ``rng`` (see :class:`~.core.Exercise`)."""
-    return _PARAMETERS[qid](rng) if qid in _PARAMETERS else {}
-
 
 EXERCISE = Exercise(
     exercise_id="01_kaplan",
     title="Kaplan et al. (2020)",
-    parameters=parameters,
+    parameters=_PARAMETERS,
     questions=(
         Question("q1", "the joint law L(N, D)", 3, "implement", "joint_loss",
                  visible_cases=((3e8, 5e9), (2e10, 4e11), (np.array([1e7, 1e9, 1e11]), np.array([1e9, 3e10, 2e12]))),

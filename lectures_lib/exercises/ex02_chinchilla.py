@@ -96,10 +96,6 @@ def _q6(rng: np.random.Generator) -> dict[str, Any]:
 _PARAMETERS = {"q3": _q3, "q4": _q4, "q5": _q5, "q6": _q6}
 
 
-def parameters(qid: str, rng: np.random.Generator) -> dict[str, Any]:
-    """The parameters of question ``qid`` in the variant drawn by ``rng`` (see :class:`~.core.Exercise`)."""
-    return _PARAMETERS[qid](rng) if qid in _PARAMETERS else {}
-
 
 _HOFFMANN = (1.69, 406.4, 410.7, 0.34, 0.28)
 _BESIROGLU = (1.8172, 482.01, 2085.43, 0.3478, 0.3658)
@@ -107,7 +103,7 @@ _BESIROGLU = (1.8172, 482.01, 2085.43, 0.3478, 0.3658)
 EXERCISE = Exercise(
     exercise_id="02_chinchilla",
     title="Chinchilla and compute-optimal training",
-    parameters=parameters,
+    parameters=_PARAMETERS,
     questions=(
         Question("q1", "the loss law with its constants", 2, "implement", "chinchilla_loss",
                  visible_cases=((2e9, 5e10, *_HOFFMANN), (3e10, 4e11, *_BESIROGLU),

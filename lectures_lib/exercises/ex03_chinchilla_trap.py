@@ -89,15 +89,11 @@ def _q8(rng: np.random.Generator) -> dict[str, Any]:
 _PARAMETERS = {"q2": _q2, "q4": _q4, "q5": _q5, "q6": _q6, "q8": _q8}
 
 
-def parameters(qid: str, rng: np.random.Generator) -> dict[str, Any]:
-    """The parameters of question ``qid`` in the variant drawn by ``rng`` (see :class:`~.core.Exercise`)."""
-    return _PARAMETERS[qid](rng) if qid in _PARAMETERS else {}
-
 
 EXERCISE = Exercise(
     exercise_id="03_chinchilla_trap",
     title="The Chinchilla trap",
-    parameters=parameters,
+    parameters=_PARAMETERS,
     questions=(
         Question("q1", "lifetime FLOPs", 2, "implement", "lifetime_flops",
                  visible_cases=((8e9, 15e12, 0.0), (13e9, 1e12, 5e12),
