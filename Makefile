@@ -143,6 +143,7 @@ benchmark: venv vendor
 	$(BIN)/python benchmarks/grading.py
 	$(BIN)/python benchmarks/chinchilla_fit.py
 	$(BIN)/python benchmarks/lifetime.py
+	$(BIN)/python benchmarks/test_time.py
 
 clean:
 	rm -rf _build _vendor

@@ -7,7 +7,13 @@ the instructor's answer keys beside the sources (see :mod:`.key`).
 
 from __future__ import annotations
 
-from . import ex00_power_laws, ex01_kaplan, ex02_chinchilla, ex03_chinchilla_trap
+from . import (
+    ex00_power_laws,
+    ex01_kaplan,
+    ex02_chinchilla,
+    ex03_chinchilla_trap,
+    ex04_test_time_compute,
+)
 from .core import NOT_ATTEMPTED, Exercise, Question, Session
 
 EXERCISES: dict[str, Exercise] = {
@@ -15,6 +21,7 @@ EXERCISES: dict[str, Exercise] = {
     "01_kaplan": ex01_kaplan.EXERCISE,
     "02_chinchilla": ex02_chinchilla.EXERCISE,
     "03_chinchilla_trap": ex03_chinchilla_trap.EXERCISE,
+    "04_test_time_compute": ex04_test_time_compute.EXERCISE,
 }
 
 

@@ -17,6 +17,7 @@ from .chinchilla import explore_isoflop, plot_isoflop
 from .kaplan import explore_kaplan_frontier, plot_kaplan_frontier
 from .lifetime import explore_lifetime, plot_lifetime
 from .power_laws import explore_floor_fit, law_with_floor, plot_floor_fit
+from .test_time import explore_sampling, plot_sampling
 
 
 class Explorer(NamedTuple):
@@ -33,6 +34,7 @@ EXPLORERS: dict[str, Explorer] = {
     "explore_kaplan_frontier": Explorer("01_kaplan", explore_kaplan_frontier, plot_kaplan_frontier),
     "explore_isoflop": Explorer("02_chinchilla", explore_isoflop, plot_isoflop),
     "explore_lifetime": Explorer("03_chinchilla_trap", explore_lifetime, plot_lifetime),
+    "explore_sampling": Explorer("04_test_time_compute", explore_sampling, plot_sampling),
 }
 
 __all__ = [
@@ -42,9 +44,11 @@ __all__ = [
     "explore_isoflop",
     "explore_kaplan_frontier",
     "explore_lifetime",
+    "explore_sampling",
     "law_with_floor",
     "plot_floor_fit",
     "plot_isoflop",
     "plot_kaplan_frontier",
     "plot_lifetime",
+    "plot_sampling",
 ]
