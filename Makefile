@@ -144,6 +144,7 @@ benchmark: venv vendor
 	$(BIN)/python benchmarks/chinchilla_fit.py
 	$(BIN)/python benchmarks/lifetime.py
 	$(BIN)/python benchmarks/test_time.py
+	$(BIN)/python benchmarks/moe.py
 
 clean:
 	rm -rf _build _vendor

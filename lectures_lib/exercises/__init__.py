@@ -13,6 +13,7 @@ from . import (
     ex02_chinchilla,
     ex03_chinchilla_trap,
     ex04_test_time_compute,
+    ex05_mixture_of_experts,
 )
 from .core import NOT_ATTEMPTED, Exercise, Question, Session
 
@@ -22,6 +23,7 @@ EXERCISES: dict[str, Exercise] = {
     "02_chinchilla": ex02_chinchilla.EXERCISE,
     "03_chinchilla_trap": ex03_chinchilla_trap.EXERCISE,
     "04_test_time_compute": ex04_test_time_compute.EXERCISE,
+    "05_mixture_of_experts": ex05_mixture_of_experts.EXERCISE,
 }
 
 

@@ -16,6 +16,7 @@ from typing import NamedTuple
 from .chinchilla import explore_isoflop, plot_isoflop
 from .kaplan import explore_kaplan_frontier, plot_kaplan_frontier
 from .lifetime import explore_lifetime, plot_lifetime
+from .moe import explore_routing, plot_routing
 from .power_laws import explore_floor_fit, law_with_floor, plot_floor_fit
 from .test_time import explore_sampling, plot_sampling
 
@@ -35,6 +36,7 @@ EXPLORERS: dict[str, Explorer] = {
     "explore_isoflop": Explorer("02_chinchilla", explore_isoflop, plot_isoflop),
     "explore_lifetime": Explorer("03_chinchilla_trap", explore_lifetime, plot_lifetime),
     "explore_sampling": Explorer("04_test_time_compute", explore_sampling, plot_sampling),
+    "explore_routing": Explorer("05_mixture_of_experts", explore_routing, plot_routing),
 }
 
 __all__ = [
@@ -44,11 +46,13 @@ __all__ = [
     "explore_isoflop",
     "explore_kaplan_frontier",
     "explore_lifetime",
+    "explore_routing",
     "explore_sampling",
     "law_with_floor",
     "plot_floor_fit",
     "plot_isoflop",
     "plot_kaplan_frontier",
     "plot_lifetime",
+    "plot_routing",
     "plot_sampling",
 ]
