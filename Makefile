@@ -145,6 +145,7 @@ benchmark: venv vendor
 	$(BIN)/python benchmarks/lifetime.py
 	$(BIN)/python benchmarks/test_time.py
 	$(BIN)/python benchmarks/moe.py
+	$(BIN)/python benchmarks/quantization.py
 
 clean:
 	rm -rf _build _vendor

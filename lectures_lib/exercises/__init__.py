@@ -14,6 +14,7 @@ from . import (
     ex03_chinchilla_trap,
     ex04_test_time_compute,
     ex05_mixture_of_experts,
+    ex06_quantization,
 )
 from .core import NOT_ATTEMPTED, Exercise, Question, Session
 
@@ -24,6 +25,7 @@ EXERCISES: dict[str, Exercise] = {
     "03_chinchilla_trap": ex03_chinchilla_trap.EXERCISE,
     "04_test_time_compute": ex04_test_time_compute.EXERCISE,
     "05_mixture_of_experts": ex05_mixture_of_experts.EXERCISE,
+    "06_quantization": ex06_quantization.EXERCISE,
 }
 
 

@@ -18,6 +18,7 @@ from .kaplan import explore_kaplan_frontier, plot_kaplan_frontier
 from .lifetime import explore_lifetime, plot_lifetime
 from .moe import explore_routing, plot_routing
 from .power_laws import explore_floor_fit, law_with_floor, plot_floor_fit
+from .quantization import explore_quantization, plot_quantization
 from .test_time import explore_sampling, plot_sampling
 
 
@@ -37,6 +38,7 @@ EXPLORERS: dict[str, Explorer] = {
     "explore_lifetime": Explorer("03_chinchilla_trap", explore_lifetime, plot_lifetime),
     "explore_sampling": Explorer("04_test_time_compute", explore_sampling, plot_sampling),
     "explore_routing": Explorer("05_mixture_of_experts", explore_routing, plot_routing),
+    "explore_quantization": Explorer("06_quantization", explore_quantization, plot_quantization),
 }
 
 __all__ = [
@@ -46,6 +48,7 @@ __all__ = [
     "explore_isoflop",
     "explore_kaplan_frontier",
     "explore_lifetime",
+    "explore_quantization",
     "explore_routing",
     "explore_sampling",
     "law_with_floor",
@@ -53,6 +56,7 @@ __all__ = [
     "plot_isoflop",
     "plot_kaplan_frontier",
     "plot_lifetime",
+    "plot_quantization",
     "plot_routing",
     "plot_sampling",
 ]
