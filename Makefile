@@ -146,6 +146,7 @@ benchmark: venv vendor
 	$(BIN)/python benchmarks/test_time.py
 	$(BIN)/python benchmarks/moe.py
 	$(BIN)/python benchmarks/quantization.py
+	$(BIN)/python benchmarks/frequency.py
 
 clean:
 	rm -rf _build _vendor

@@ -15,6 +15,7 @@ from . import (
     ex04_test_time_compute,
     ex05_mixture_of_experts,
     ex06_quantization,
+    ex07_why_power_laws,
 )
 from .core import NOT_ATTEMPTED, Exercise, Question, Session
 
@@ -26,6 +27,7 @@ EXERCISES: dict[str, Exercise] = {
     "04_test_time_compute": ex04_test_time_compute.EXERCISE,
     "05_mixture_of_experts": ex05_mixture_of_experts.EXERCISE,
     "06_quantization": ex06_quantization.EXERCISE,
+    "07_why_power_laws": ex07_why_power_laws.EXERCISE,
 }
 
 

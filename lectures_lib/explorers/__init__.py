@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from .chinchilla import explore_isoflop, plot_isoflop
+from .frequency import explore_zipf, plot_zipf
 from .kaplan import explore_kaplan_frontier, plot_kaplan_frontier
 from .lifetime import explore_lifetime, plot_lifetime
 from .moe import explore_routing, plot_routing
@@ -39,6 +40,7 @@ EXPLORERS: dict[str, Explorer] = {
     "explore_sampling": Explorer("04_test_time_compute", explore_sampling, plot_sampling),
     "explore_routing": Explorer("05_mixture_of_experts", explore_routing, plot_routing),
     "explore_quantization": Explorer("06_quantization", explore_quantization, plot_quantization),
+    "explore_zipf": Explorer("07_why_power_laws", explore_zipf, plot_zipf),
 }
 
 __all__ = [
@@ -51,6 +53,7 @@ __all__ = [
     "explore_quantization",
     "explore_routing",
     "explore_sampling",
+    "explore_zipf",
     "law_with_floor",
     "plot_floor_fit",
     "plot_isoflop",
@@ -59,4 +62,5 @@ __all__ = [
     "plot_quantization",
     "plot_routing",
     "plot_sampling",
+    "plot_zipf",
 ]
