@@ -147,6 +147,7 @@ benchmark: venv vendor
 	$(BIN)/python benchmarks/moe.py
 	$(BIN)/python benchmarks/quantization.py
 	$(BIN)/python benchmarks/frequency.py
+	$(BIN)/python benchmarks/whats_next.py
 
 clean:
 	rm -rf _build _vendor

@@ -144,3 +144,69 @@ def allocation_for_ratio(
     r = v.positive(ratio, "ratio")
     n = np.sqrt(c / (TRAINING_FLOPS_PER_PARAM_TOKEN * r))
     return v.scalar_or_array(n), v.scalar_or_array(r * n)
+
+
+# ------------------------------------------------------------------------------------------------
+# Long context: the attention term of the per-token cost (Kaplan et al. 2020, Table 1 and Eq. 2.2)
+# ------------------------------------------------------------------------------------------------
+def attention_flops_per_token(n_layers: ArrayLike, n_ctx: ArrayLike, d_attn: ArrayLike) -> float | np.ndarray:
+    """Forward FLOPs per token spent attending over a context of ``n_ctx`` tokens: 2 n_layer n_ctx d_attn.
+
+    The context-dependent term of :func:`forward_flops_per_token` (Kaplan et al. 2020, arXiv 2001.08361,
+    Table 1, "Attention: apply mask"). ``d_attn`` is the query width, heads x head size; grouped-query
+    attention shrinks the keys and values, not this term.
+    """
+    layers = v.positive(n_layers, "n_layers")
+    ctx = v.positive(n_ctx, "n_ctx")
+    attn = v.positive(d_attn, "d_attn")
+    return v.scalar_or_array(2 * layers * ctx * attn)
+
+
+def attention_share(n_params: ArrayLike, n_layers: ArrayLike, n_ctx: ArrayLike, d_attn: ArrayLike
+                    ) -> float | np.ndarray:
+    """Share of the forward FLOPs per token that attention over the context takes:
+    2 n_layer n_ctx d_attn / (2N + 2 n_layer n_ctx d_attn), with N the non-embedding parameters."""
+    context = np.asarray(attention_flops_per_token(n_layers, n_ctx, d_attn))
+    total = np.asarray(forward_flops_per_token(n_params, n_layers, n_ctx, d_attn))
+    return v.scalar_or_array(context / total)
+
+
+def context_for_attention_share(n_params: ArrayLike, n_layers: ArrayLike, d_attn: ArrayLike,
+                                share: ArrayLike = 0.5) -> float | np.ndarray:
+    """Context length at which attention takes ``share`` of the forward FLOPs per token.
+
+    Solving 2 n_layer n_ctx d_attn = share x (2N + 2 n_layer n_ctx d_attn) gives
+    n_ctx = share / (1 - share) x N / (n_layer d_attn); with ``share`` = 0.5, the context at which the
+    attention term equals the 2N of the weights. ``share`` lies strictly between 0 and 1.
+    """
+    n = v.positive(n_params, "n_params")
+    layers = v.positive(n_layers, "n_layers")
+    attn = v.positive(d_attn, "d_attn")
+    s = v.in_range(share, "share", 0.0, 1.0, low_open=True)
+    if (s >= 1).any():
+        raise ValueError("share must lie strictly between 0 and 1: attention never takes all of the cost")
+    return v.scalar_or_array(s / (1 - s) * n / (layers * attn))
+
+
+def gated_transformer_params(n_layers: ArrayLike, d_model: ArrayLike, n_heads: ArrayLike, n_kv_heads: ArrayLike,
+                             head_dim: ArrayLike, d_ff: ArrayLike) -> float | np.ndarray:
+    """Parameters in the blocks of a Llama-style Transformer (grouped-query attention, gated feed-forward).
+
+    Per layer: the query and output projections, d_model x heads x head_dim each; the key and value
+    projections, d_model x KV heads x head_dim each; three feed-forward matrices of d_model x d_ff
+    (SwiGLU). Norms, embeddings and the output head are left out: this is Kaplan's non-embedding N.
+    Llama 3 8B (Dubey et al. 2024, Table 3): 32 x (41.9M + 176.2M) = 6.98B.
+    """
+    layers = v.positive(n_layers, "n_layers")
+    width = v.positive(d_model, "d_model")
+    heads = v.positive(n_heads, "n_heads")
+    kv_heads = v.positive(n_kv_heads, "n_kv_heads")
+    size = v.positive(head_dim, "head_dim")
+    ff = v.positive(d_ff, "d_ff")
+    attention = width * size * (2 * heads + 2 * kv_heads)
+    return v.scalar_or_array(layers * (attention + 3 * width * ff))
+
+
+#: Feed-forward (SwiGLU) width of the Llama 3 models, d_ff (Dubey et al. 2024, arXiv 2407.21783, Table 3:
+#: "FFN Dimension"), keyed like :data:`lectures_lib.models.ARCHITECTURES`.
+LLAMA3_FFN_DIM: dict[str, int] = {"Llama 3 8B": 14_336, "Llama 3 70B": 28_672}

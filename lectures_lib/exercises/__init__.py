@@ -16,6 +16,7 @@ from . import (
     ex05_mixture_of_experts,
     ex06_quantization,
     ex07_why_power_laws,
+    ex08_whats_next,
 )
 from .core import NOT_ATTEMPTED, Exercise, Question, Session
 
@@ -28,6 +29,7 @@ EXERCISES: dict[str, Exercise] = {
     "05_mixture_of_experts": ex05_mixture_of_experts.EXERCISE,
     "06_quantization": ex06_quantization.EXERCISE,
     "07_why_power_laws": ex07_why_power_laws.EXERCISE,
+    "08_whats_next": ex08_whats_next.EXERCISE,
 }
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from .chinchilla import explore_isoflop, plot_isoflop
+from .context import explore_context, plot_context
 from .frequency import explore_zipf, plot_zipf
 from .kaplan import explore_kaplan_frontier, plot_kaplan_frontier
 from .lifetime import explore_lifetime, plot_lifetime
@@ -41,12 +42,14 @@ EXPLORERS: dict[str, Explorer] = {
     "explore_routing": Explorer("05_mixture_of_experts", explore_routing, plot_routing),
     "explore_quantization": Explorer("06_quantization", explore_quantization, plot_quantization),
     "explore_zipf": Explorer("07_why_power_laws", explore_zipf, plot_zipf),
+    "explore_context": Explorer("08_whats_next", explore_context, plot_context),
 }
 
 __all__ = [
     "EXPLORERS",
     "Explorer",
     "explore_floor_fit",
+    "explore_context",
     "explore_isoflop",
     "explore_kaplan_frontier",
     "explore_lifetime",
@@ -56,6 +59,7 @@ __all__ = [
     "explore_zipf",
     "law_with_floor",
     "plot_floor_fit",
+    "plot_context",
     "plot_isoflop",
     "plot_kaplan_frontier",
     "plot_lifetime",
