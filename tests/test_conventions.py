@@ -17,10 +17,16 @@ import pytest
 
 import lectures_lib
 from lectures_lib.chinchilla import ChinchillaLaw
-from lectures_lib.kaplan import KaplanJointLaw
+from lectures_lib.distillation import DistillationLaw, SupervisedLaw
+from lectures_lib.kaplan import KaplanJointLaw, KaplanLearningCurveLaw
+from lectures_lib.moe import GranularityLaw
+from lectures_lib.overtraining import OvertrainingLaw
 from lectures_lib.power_laws import PowerLaw
+from lectures_lib.quantization import PrecisionLaw
+from lectures_lib.test_time import CoverageLaw
 
-LAW_TYPES = (ChinchillaLaw, KaplanJointLaw, PowerLaw)
+LAW_TYPES = (ChinchillaLaw, CoverageLaw, DistillationLaw, GranularityLaw, KaplanJointLaw, KaplanLearningCurveLaw,
+             OvertrainingLaw, PowerLaw, PrecisionLaw, SupervisedLaw)
 SKIP = ("lectures_lib.grading", "lectures_lib.exercises")  # no laws there; grading imports nbclient
 PACKAGE = Path(lectures_lib.__file__).parent
 
@@ -70,8 +76,11 @@ def test_laws_are_frozen_validated_dataclasses_with_a_loss(law_type):
     assert dataclasses.is_dataclass(law_type) and law_type.__dataclass_params__.frozen
     assert callable(getattr(law_type, "loss", None))
     fields = [f.name for f in dataclasses.fields(law_type)]
-    with pytest.raises(ValueError):
-        law_type(**dict.fromkeys(fields, -1.0))
+    with pytest.raises(ValueError):  # no constant of any law may be NaN
+        law_type(**dict.fromkeys(fields, float("nan")))
+    if law_type is not CoverageLaw:  # Brown et al.'s a and b are negative; every other law's constants are not
+        with pytest.raises(ValueError):
+            law_type(**dict.fromkeys(fields, -1.0))
 
 
 def test_tokens_per_param_means_one_thing():

@@ -17,13 +17,19 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT / "notebooks" / "exercises" / "source"
-EXERCISES = ("00_power_laws", "01_kaplan", "02_chinchilla", "03_chinchilla_trap")
+EXERCISES = ("00_power_laws", "01_kaplan", "02_chinchilla", "03_chinchilla_trap", "04_test_time_compute",
+             "05_mixture_of_experts", "06_quantization", "07_why_power_laws", "08_whats_next")
 #: The questions that have a discussion, per exercise.
 DISCUSSED = {
     "00_power_laws": ("q3", "q5", "q6", "q7"),
     "01_kaplan": ("q2", "q4", "q5", "q6", "q7"),
     "02_chinchilla": ("q2", "q3", "q4", "q6", "q7"),
     "03_chinchilla_trap": ("q2", "q3", "q4", "q5", "q6", "q8"),
+    "04_test_time_compute": ("q1", "q2", "q3", "q4", "q5", "q6"),
+    "05_mixture_of_experts": ("q3", "q6", "q8"),
+    "06_quantization": ("q2", "q5", "q7"),
+    "07_why_power_laws": ("q2", "q3", "q5", "q6", "q7"),
+    "08_whats_next": ("q2", "q5"),
 }
 PF_DAY = 1e15 * 24 * 3600  # FLOPs in a PF-day: 1e15 FLOP/s for 86,400 s
 # Hoffmann et al. 2022 (arXiv 2203.15556), Eq. 10 as printed: E, A, B, alpha, beta
