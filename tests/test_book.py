@@ -170,3 +170,40 @@ def test_visible_code_fits_the_page():
             too_long += [f"{path.name} {cell.get('id')}: {line}" for line in "".join(cell["source"]).splitlines()
                          if len(line) > 77]
     assert not too_long, "\n".join(too_long)
+
+
+# -- the map of the lecture -------------------------------------------------------------------------
+#: The slide titles of the lecture, in order (CI also checks each against the lecture text itself).
+LECTURE_SLIDES = (
+    "Scaling Laws and Model Efficiency", "What Are Scaling Laws?", "Observations from Scaling Laws",
+    "Key Question", "Model efficiency", "Kaplan Scaling Laws (2020)", "Chinchilla Scaling Laws (DeepMind, 2022)",
+    "The Chinchilla Trap", "Scaling Test-Time Compute (2024–2025)", "New Types of Scaling Laws",
+    "Modern Efficiency Techniques", "Real World Example: LLaMA-3 Scaling", "Challenges in Modern Scaling",
+    "Future of LLM Scaling Beyond 2025", "Take-away points",
+)
+_PLACE = re.compile(r"\{doc\}`([^`<]*?)`,\s*\*([^*]+)\*")
+
+
+def _headings(page: str) -> set[str]:
+    path = (ROOT / "book" / page).resolve()
+    if path.with_suffix(".ipynb").is_file():
+        cells = nbformat.read(path.with_suffix(".ipynb"), as_version=4).cells
+        text = "\n".join(c.source for c in cells if c.cell_type == "markdown")
+    else:
+        text = path.with_suffix(".md").read_text()
+    return {line.lstrip("#").strip() for line in text.splitlines() if line.startswith("#")}
+
+
+def test_the_lecture_map_covers_every_slide_with_sections_that_exist():
+    text = (ROOT / "book" / "lecture_map.md").read_text()
+    rows = [line.split(" | ") for line in text.splitlines() if line.startswith("| ") and not line.startswith("| Slide")]
+    slides = tuple(row[0].removeprefix("| ").strip() for row in rows)
+    assert slides == LECTURE_SLIDES
+    assert "@" not in text, "a placeholder is left in the lecture map"
+    places = _PLACE.findall(text)
+    for row in rows:
+        assert _PLACE.search(row[-1]), f"slide {row[0]!r} names no chapter section"
+    for page, section in places:
+        assert section in _headings(page), f"{page} has no section {section!r}"
+    assert {page for page, _ in places} >= {f"../{c.relative_to(ROOT).with_suffix('').as_posix()}" for c in CHAPTERS}, \
+        "every chapter appears in the lecture map"
