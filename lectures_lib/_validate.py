@@ -8,6 +8,7 @@ so a student never sees a silent NaN or a traceback from deep inside numpy.
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable
 
 import numpy as np
 
@@ -87,13 +88,28 @@ def in_range(value: object, name: str, low: float, high: float, *, low_open: boo
     return array
 
 
-def positive_int(value: object, name: str) -> int:
-    """A whole number >= 1 (a Python or numpy integer, not a float)."""
+def positive_int(value: object, name: str, *, minimum: int = 1, maximum: int | None = None) -> int:
+    """A whole number in ``[minimum, maximum]`` (a Python or numpy integer, not a float; no upper bound when
+    ``maximum`` is None). By default: a whole number >= 1."""
+    accepted = f">= {minimum:,}" if maximum is None else f"from {minimum:,} to {maximum:,}"
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be a whole number >= 1, got {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be a whole number >= 1, got {value}")
+        raise TypeError(f"{name} must be a whole number {accepted}, got {value!r}")
+    if value < minimum or (maximum is not None and value > maximum):
+        raise ValueError(f"{name} must be a whole number {accepted}, got {value}")
     return int(value)
+
+
+def scalar(value: object, name: str, check: Callable[..., np.ndarray] = positive, *args: object,
+           **kwargs: object) -> float:
+    """A single number checked by ``check`` (a helper of this module, ``positive`` by default, called as
+    ``check(value, name, *args, **kwargs)``), returned as a Python float.
+
+    An array (even of one value) raises ``TypeError`` naming ``name``: the argument takes one number.
+    """
+    array = as_float_array(value, name)
+    if array.ndim != 0:
+        raise TypeError(f"{name} must be a single number, not an array (got shape {array.shape})")
+    return float(check(value, name, *args, **kwargs))
 
 
 def seed(value: object, name: str = "seed") -> int:

@@ -31,7 +31,7 @@ def soft_targets(logits: ArrayLike, temperature: float = 1.0) -> np.ndarray:
     z = v.finite(logits, "logits")
     if z.ndim == 0:
         raise ValueError("logits must have at least one axis (one logit per class)")
-    t = float(v.positive(temperature, "temperature"))
+    t = v.scalar(temperature, "temperature")
     z = z / t
     z = z - z.max(axis=-1, keepdims=True)
     e = np.exp(z)
@@ -119,9 +119,9 @@ class DistillationLaw:
         (the root of :meth:`gain` in D, found by bisection in log D between ``low`` and ``high``).
 
         Raises ``ValueError`` when the gain does not change sign in that range."""
-        n = float(v.positive(n_params, "n_params"))
-        lt = float(v.positive(teacher_loss, "teacher_loss"))
-        lo, hi = np.log(float(v.positive(low, "low"))), np.log(float(v.positive(high, "high")))
+        n = v.scalar(n_params, "n_params")
+        lt = v.scalar(teacher_loss, "teacher_loss")
+        lo, hi = np.log(v.scalar(low, "low")), np.log(v.scalar(high, "high"))
         if not lo < hi:
             raise ValueError("low must be smaller than high")
         g_lo, g_hi = self.gain(n, np.exp(lo), lt), self.gain(n, np.exp(hi), lt)
@@ -190,7 +190,7 @@ def fit_softmax_regression(features: np.ndarray, targets: np.ndarray, ridge: flo
     y = v.non_negative(targets, "targets")
     if phi.ndim != 2 or y.ndim != 2 or phi.shape[0] != y.shape[0]:
         raise ValueError("features must be (examples, features) and targets (examples, classes), same examples")
-    lam = float(v.positive(ridge, "ridge"))
+    lam = v.scalar(ridge, "ridge")
     iterations = v.positive_int(iterations, "iterations")
     n, k = y.shape
     x = np.hstack([phi, np.ones((n, 1))])

@@ -44,10 +44,7 @@ def _alpha(alpha: ArrayLike, name: str = "alpha") -> np.ndarray:
 
 
 def _facts(n_facts: object) -> int:
-    count = v.positive_int(n_facts, "n_facts")
-    if count > MAX_FACTS:
-        raise ValueError(f"n_facts must be at most {MAX_FACTS:,}, got {count:,}")
-    return count
+    return v.positive_int(n_facts, "n_facts", maximum=MAX_FACTS)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -62,8 +59,8 @@ def zipf_probabilities(n_facts: int, alpha: float, offset: float = 0.0) -> np.nd
     (i + b)**power form of the lecture's figure.
     """
     count = _facts(n_facts)
-    a = float(_alpha(alpha))
-    b = float(v.non_negative(offset, "offset"))
+    a = v.scalar(alpha, "alpha", _alpha)
+    b = v.scalar(offset, "offset", v.non_negative)
     ranks = np.arange(1, count + 1, dtype=float)
     return (ranks + b) ** (-(1.0 + a)) / special.zeta(1.0 + a, 1.0 + b)
 
@@ -184,8 +181,8 @@ def samples_to_reach(rank: ArrayLike, alpha: float, offset: float = 0.0) -> floa
     alpha-Zipf population of :func:`zipf_probabilities`. A useful scale for data: after n samples the
     learner knows roughly the facts up to the rank with samples_to_reach(rank) = n."""
     r = v.in_range(rank, "rank", 1.0, float(MAX_FACTS))
-    a = float(_alpha(alpha))
-    b = float(v.non_negative(offset, "offset"))
+    a = v.scalar(alpha, "alpha", _alpha)
+    b = v.scalar(offset, "offset", v.non_negative)
     return v.scalar_or_array((r + b) ** (1.0 + a) * special.zeta(1.0 + a, 1.0 + b))
 
 
@@ -194,8 +191,8 @@ def capacity_error(capacity: ArrayLike, alpha: float, offset: float = 0.0) -> fl
     alpha-Zipf population: zeta(1 + alpha, capacity + 1 + offset) / zeta(1 + alpha, 1 + offset), which falls
     as capacity**-alpha (Michaud et al. 2023's alpha_N = alpha). ``capacity`` >= 0, any shape."""
     k = v.non_negative(capacity, "capacity")
-    a = float(_alpha(alpha))
-    b = float(v.non_negative(offset, "offset"))
+    a = v.scalar(alpha, "alpha", _alpha)
+    b = v.scalar(offset, "offset", v.non_negative)
     return v.scalar_or_array(special.zeta(1.0 + a, k + 1.0 + b) / special.zeta(1.0 + a, 1.0 + b))
 
 
@@ -210,7 +207,7 @@ def accuracy_by_frequency(probabilities: ArrayLike, n_samples: float, class_edge
     hold at least one listed fact.
     """
     theta = _probabilities(probabilities)
-    n = float(v.positive(n_samples, "n_samples"))
+    n = v.scalar(n_samples, "n_samples")
     edges = v.one_dimensional(v.positive(class_edges, "class_edges"), "class_edges", 2)
     if np.any(np.diff(edges) <= 0):
         raise ValueError("class_edges must be strictly increasing")

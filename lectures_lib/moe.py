@@ -16,7 +16,6 @@ in ``tests/test_moe.py``.
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -40,14 +39,6 @@ DEEPSEEK_V3_GAMMA: float = 1e-3
 BALANCING_METHODS: tuple[str, ...] = ("none", "aux_loss", "bias")
 
 
-def _whole(value: object, name: str, minimum: int = 1) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be a whole number >= {minimum}, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be a whole number >= {minimum}, got {value}")
-    return int(value)
-
-
 # ------------------------------------------------------------------------------------------------
 # Configurations and their parameter counts
 # ------------------------------------------------------------------------------------------------
@@ -65,11 +56,11 @@ class LatentAttention:
 
     def __post_init__(self) -> None:
         for name in ("q_lora_rank", "kv_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim"):
-            _whole(getattr(self, name), name)
+            v.positive_int(getattr(self, name), name)
 
     def params(self, d_model: int, n_heads: int) -> int:
         """Weights of one MLA block (projections and the two bottleneck norms), as exact integers."""
-        d, h = _whole(d_model, "d_model"), _whole(n_heads, "n_heads")
+        d, h = v.positive_int(d_model, "d_model"), v.positive_int(n_heads, "n_heads")
         qk = self.qk_nope_head_dim + self.qk_rope_head_dim
         query = d * self.q_lora_rank + self.q_lora_rank + self.q_lora_rank * h * qk
         key_value = (d * (self.kv_lora_rank + self.qk_rope_head_dim) + self.kv_lora_rank
@@ -127,12 +118,12 @@ class MoEConfig:
             raise TypeError(f"name must be a string, got {self.name!r}")
         for name in ("n_layers", "d_model", "n_heads", "head_dim", "d_ff_expert", "n_experts", "top_k",
                      "vocab_size"):
-            _whole(getattr(self, name), name)
+            v.positive_int(getattr(self, name), name)
         for name in ("n_shared_experts", "n_dense_layers", "d_ff_dense", "n_encoder_layers"):
-            _whole(getattr(self, name), name, minimum=0)
+            v.positive_int(getattr(self, name), name, minimum=0)
         if self.top_k > self.n_experts:
             raise ValueError(f"top_k must be between 1 and n_experts = {self.n_experts}, got {self.top_k}")
-        kv = self.n_heads if self.n_kv_heads is None else _whole(self.n_kv_heads, "n_kv_heads")
+        kv = self.n_heads if self.n_kv_heads is None else v.positive_int(self.n_kv_heads, "n_kv_heads")
         if self.n_heads % kv:
             raise ValueError(f"n_kv_heads must divide n_heads = {self.n_heads}, got {kv}")
         if self.n_dense_layers > self.n_layers:
@@ -350,7 +341,7 @@ def expert_capacity(n_tokens: int, n_experts: int, capacity_factor: float, top_k
     k = v.positive_int(top_k, "top_k")
     if k > e:
         raise ValueError(f"top_k must be between 1 and n_experts = {e}, got {k}")
-    cf = float(v.positive(capacity_factor, "capacity_factor"))
+    cf = v.scalar(capacity_factor, "capacity_factor")
     return max(1, math.floor(k * t / e * cf + 1e-9))
 
 
@@ -405,7 +396,7 @@ def load_balancing_loss(router_probs: ArrayLike, expert_index: ArrayLike, alpha:
         raise ValueError(f"expert_index must have shape (tokens,) = ({n_tokens},), one top-1 expert per token, "
                          f"got {index.shape}")
     index = _expert_index(index, n_experts)[:, 0]
-    a = float(v.non_negative(alpha, "alpha"))
+    a = v.scalar(alpha, "alpha", v.non_negative)
     f = np.bincount(index, minlength=n_experts) / n_tokens
     p = probs.mean(axis=0)
     return float(a * n_experts * np.sum(f * p))
@@ -576,10 +567,10 @@ def simulate_router(n_experts: int = 8, top_k: int = 2, n_steps: int = 1000, *, 
     t = v.positive_int(tokens_per_step, "tokens_per_step")
     if balancing not in BALANCING_METHODS:
         raise ValueError(f"balancing must be one of {BALANCING_METHODS}, got {balancing!r}")
-    a = float(v.non_negative(alpha, "alpha"))
-    g = float(v.non_negative(gamma, "gamma"))
-    pull = float(v.non_negative(popularity_pull, "popularity_pull"))
-    lr = float(v.positive(learning_rate, "learning_rate"))
+    a = v.scalar(alpha, "alpha", v.non_negative)
+    g = v.scalar(gamma, "gamma", v.non_negative)
+    pull = v.scalar(popularity_pull, "popularity_pull", v.non_negative)
+    lr = v.scalar(learning_rate, "learning_rate")
     rng = np.random.default_rng(v.seed(seed))
     d_features = 16
     w = rng.standard_normal((d_features, e)) / math.sqrt(d_features)
@@ -649,7 +640,7 @@ class GranularityLaw:
 
     def as_chinchilla_law(self, granularity: float = 1.0) -> ChinchillaLaw:
         """At a fixed granularity the law has Chinchilla's form: E = c, A = g / G**gamma + a, B = b."""
-        gran = float(v.positive(granularity, "granularity"))
+        gran = v.scalar(granularity, "granularity")
         return ChinchillaLaw(E=self.c, A=self.g / gran**self.gamma + self.a, B=self.b, alpha=self.alpha,
                              beta=self.beta)
 
@@ -659,7 +650,7 @@ class GranularityLaw:
         costs 6 N_active D with N_active = ``active_fraction`` x N (router cost left out). The same allocation as
         a Chinchilla law (chapter 2) with budget flops / active_fraction in units of 6 N_total D."""
         c = v.positive(flops, "flops")
-        r = float(v.in_range(active_fraction, "active_fraction", 0.0, 1.0, low_open=True))
+        r = v.scalar(active_fraction, "active_fraction", v.in_range, 0.0, 1.0, low_open=True)
         return self.as_chinchilla_law(granularity).compute_optimal(c / r)
 
 
@@ -678,7 +669,7 @@ def expansion_active_fraction(expansion: ArrayLike, ffn_to_attention: float = 2.
     times into experts and the token uses the original amount: (1 + r) / (1 + r E), with r the ratio of
     feed-forward to attention parameters (2 for the standard block: 8 d**2 against 4 d**2)."""
     e = v.positive(expansion, "expansion")
-    r = float(v.positive(ffn_to_attention, "ffn_to_attention"))
+    r = v.scalar(ffn_to_attention, "ffn_to_attention")
     if (e < 1).any():
         raise ValueError(f"expansion must be >= 1 (an MoE layer holds at least the dense block), got {e.min():g}")
     return v.scalar_or_array((1 + r) / (1 + r * e))

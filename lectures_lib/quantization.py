@@ -19,7 +19,7 @@ Kumar et al. 2024 (arXiv 2411.04330).
 
 from __future__ import annotations
 
-import numbers
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -83,11 +83,7 @@ def nf4_levels() -> np.ndarray:
 
 
 def _bits(bits: object) -> int:
-    if isinstance(bits, (bool, np.bool_)) or not isinstance(bits, numbers.Integral):
-        raise TypeError(f"bits must be a whole number from {BITS_RANGE[0]} to {BITS_RANGE[1]}, got {bits!r}")
-    if not BITS_RANGE[0] <= bits <= BITS_RANGE[1]:
-        raise ValueError(f"bits must lie in [{BITS_RANGE[0]}, {BITS_RANGE[1]}], got {bits}")
-    return int(bits)
+    return v.positive_int(bits, "bits", minimum=BITS_RANGE[0], maximum=BITS_RANGE[1])
 
 
 def _array(x: object) -> np.ndarray:
@@ -104,10 +100,26 @@ def _array(x: object) -> np.ndarray:
 # ------------------------------------------------------------------------------------------------
 # Bit packing
 # ------------------------------------------------------------------------------------------------
+def _codes(codes: object, bits: int) -> np.ndarray:
+    """``codes`` as a flat integer array, each a whole number in [0, 2**bits - 1]."""
+    if isinstance(codes, (bool, np.bool_, str, bytes)) or codes is None:
+        raise TypeError(f"codes must be an array of whole numbers, got {codes!r}")
+    flat = np.ravel(np.asarray(codes))
+    if flat.dtype == bool or not np.issubdtype(flat.dtype, np.integer):
+        raise TypeError(f"codes must hold whole numbers (unsigned codes of {bits} bits), got dtype {flat.dtype}")
+    if flat.size and (flat.min() < 0 or flat.max() > 2**bits - 1):
+        bad = flat[(flat < 0) | (flat > 2**bits - 1)][0]
+        raise ValueError(f"codes must lie in [0, {2**bits - 1}] (unsigned codes of {bits} bits), got {bad}")
+    return flat
+
+
 def pack_codes(codes: np.ndarray, bits: int) -> np.ndarray:
-    """Unsigned integer codes of ``bits`` bits each, packed little-endian into ceil(n bits / 8) bytes."""
+    """Unsigned integer codes of ``bits`` bits each, packed little-endian into ceil(n bits / 8) bytes.
+
+    ``codes`` must hold whole numbers in [0, 2**bits - 1] (``TypeError`` for other dtypes, ``ValueError``
+    for values out of range)."""
     bits = _bits(bits)
-    flat = np.ravel(codes)
+    flat = _codes(codes, bits)
     if bits == 8:
         return flat.astype(np.uint8)
     if bits == 16:
@@ -124,8 +136,27 @@ def pack_codes(codes: np.ndarray, bits: int) -> np.ndarray:
 
 
 def unpack_codes(packed: np.ndarray, bits: int, count: int) -> np.ndarray:
-    """The first ``count`` codes of ``bits`` bits from :func:`pack_codes`' bytes (uint8, or uint16 above 8 bits)."""
+    """The first ``count`` codes of ``bits`` bits from :func:`pack_codes`' bytes (uint8, or uint16 above 8 bits).
+
+    ``packed`` must be a 1-D array (or sequence) of bytes, whole numbers in [0, 255], holding at least
+    ``count`` codes."""
     bits = _bits(bits)
+    if isinstance(packed, (bool, np.bool_, str, bytes)) or packed is None:
+        raise TypeError(f"packed must be an array of bytes from pack_codes(), got {packed!r}")
+    array = np.asarray(packed)
+    if array.dtype == bool or not np.issubdtype(array.dtype, np.integer):
+        raise TypeError(f"packed must hold bytes (whole numbers in [0, 255]), got dtype {array.dtype}")
+    if array.ndim != 1:
+        raise ValueError(f"packed must be a one-dimensional array of bytes, got shape {array.shape}")
+    if array.dtype != np.uint8:
+        if array.size and (array.min() < 0 or array.max() > 255):
+            raise ValueError("packed must hold bytes: whole numbers in [0, 255]")
+        array = array.astype(np.uint8)
+    packed = np.ascontiguousarray(array)
+    count = v.positive_int(count, "count", minimum=0)
+    if count * bits > 8 * packed.size:
+        raise ValueError(f"count must be at most {8 * packed.size // bits}, the {bits}-bit codes that "
+                         f"{packed.size} bytes hold, got {count}")
     if bits == 8:
         return packed[:count].copy()
     if bits == 16:
@@ -317,11 +348,27 @@ def round_trip(x: ArrayLike, bits: int, scheme: str = "absmax", block_size: int 
     return dequantize(quantize(x, bits, scheme, block_size))
 
 
+def _relative_rms(error: np.ndarray, reference: np.ndarray, name: str) -> float:
+    """RMS of ``error`` over RMS of ``reference``. An exact result (zero error) has relative error 0, even
+    against a zero reference; a non-zero error against an all-zero reference has no relative size
+    (``ValueError`` naming ``name``)."""
+    error_ms = np.mean(error.astype(np.float64) ** 2)
+    reference_ms = np.mean(reference.astype(np.float64) ** 2)
+    if reference_ms == 0:
+        if error_ms == 0:
+            return 0.0
+        raise ValueError(f"{name} is zero everywhere, so the relative error is undefined")
+    return float(np.sqrt(error_ms / reference_ms))
+
+
 def relative_error(x: ArrayLike, bits: int, scheme: str = "absmax", block_size: int | None = None) -> float:
-    """Root-mean-square round-trip error divided by the root-mean-square of ``x``."""
+    """Root-mean-square round-trip error divided by the root-mean-square of ``x``.
+
+    An all-zero ``x`` (or block) round-trips exactly in every scheme, and an exact round trip has relative
+    error 0 by definition (the ratio 0 / 0 is otherwise undefined)."""
     array = _array(x).astype(np.float64)
     error = round_trip(array, bits, scheme, block_size) - array
-    return float(np.sqrt(np.mean(error**2) / np.mean(array**2)))
+    return _relative_rms(error, array, "x")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -378,7 +425,7 @@ def outlier_features(x: ArrayLike, threshold: float = DETTMERS_2022_OUTLIER_THRE
     array = v.finite(x, "x")
     if array.ndim != 2:
         raise ValueError(f"x must be a 2-D array (tokens x features), got shape {array.shape}")
-    t = float(v.positive(threshold, "threshold"))
+    t = v.scalar(threshold, "threshold")
     return np.flatnonzero((np.abs(array) >= t).any(axis=0))
 
 
@@ -422,13 +469,21 @@ class OutlierSummary:
 def outlier_summary(x: ArrayLike, w: ArrayLike, threshold: float = DETTMERS_2022_OUTLIER_THRESHOLD
                     ) -> OutlierSummary:
     """Does ``x @ w`` have LLM.int8()'s outlier problem? Plain int8 error, the features the threshold keeps, and
-    how far the largest feature stands out (Dettmers et al. 2022 report outliers up to 20x the others)."""
+    how far the largest feature stands out (Dettmers et al. 2022 report outliers up to 20x the others).
+
+    An all-zero ``x`` raises ``ValueError``. The int8 error is 0 when int8 is exact, even if ``x @ w`` is zero
+    everywhere (a non-zero error against a zero product raises ``ValueError``); the peak ratio is ``inf`` when
+    more than half of the features are zero everywhere (median peak 0)."""
     plain, _ = int8_matmul(x, w, threshold=None)  # checks both arrays and their shapes
     a = v.finite(x, "x")
     exact = a @ v.finite(w, "w")
     peaks = np.abs(a).max(axis=0)
-    return OutlierSummary(float(np.sqrt(np.mean((plain - exact) ** 2) / np.mean(exact**2))),
-                          len(outlier_features(a, threshold)), a.shape[1], float(peaks.max() / np.median(peaks)),
+    if peaks.max() == 0:
+        raise ValueError("x is zero everywhere: no feature has a peak, so there is no outlier to measure")
+    median = np.median(peaks)
+    return OutlierSummary(_relative_rms(plain - exact, exact, "x @ w"),
+                          len(outlier_features(a, threshold)), a.shape[1],
+                          float(peaks.max() / median) if median > 0 else math.inf,
                           float(peaks.max()), float(np.mean(np.abs(a) >= threshold)))
 
 

@@ -51,7 +51,7 @@ def effective_tokens(unique_tokens: ArrayLike, epochs: ArrayLike, *, r_star: flo
     """
     u = v.positive(unique_tokens, "unique_tokens")
     repeats = _epochs(epochs) - 1.0
-    r = float(v.positive(r_star, "r_star"))
+    r = v.scalar(r_star, "r_star")
     return v.scalar_or_array(u + u * r * -np.expm1(-repeats / r))
 
 
@@ -65,7 +65,7 @@ def effective_tokens_ceiling(unique_tokens: ArrayLike, *, r_star: float = MUENNI
                              ) -> float | np.ndarray:
     """(1 + R*) U_D: what infinitely many epochs over ``unique_tokens`` are worth."""
     u = v.positive(unique_tokens, "unique_tokens")
-    return v.scalar_or_array((1.0 + float(v.positive(r_star, "r_star"))) * u)
+    return v.scalar_or_array((1.0 + v.scalar(r_star, "r_star")) * u)
 
 
 def unique_params(unique_tokens: ArrayLike, n_params: ArrayLike | None = None, *,
@@ -86,7 +86,7 @@ def effective_params(n_params: ArrayLike, unique_tokens: ArrayLike, *, law: Chin
     Eq. 6): parameters beyond the compute-optimal size for the unique data are worth less and less."""
     n = v.positive(n_params, "n_params")
     base = np.asarray(unique_params(unique_tokens, n, law=law))
-    r = float(v.positive(r_star, "r_star"))
+    r = v.scalar(r_star, "r_star")
     excess = np.maximum(n / base - 1.0, 0.0)
     return v.scalar_or_array(base + base * r * -np.expm1(-excess / r))
 
@@ -112,6 +112,7 @@ def data_constrained_optimum(flops: ArrayLike, unique_tokens: ArrayLike, *, law:
     """``(n_params, n_tokens, loss)`` of the lowest data-constrained loss for ``flops`` FLOPs (C = 6 N D) with
     ``unique_tokens`` unique tokens, by a search over log N (``points`` sizes from 10**-4 to 10**2 times
     the unconstrained optimum, refined by a parabola through the best three). Broadcasts its inputs."""
+    v.law(law, ChinchillaLaw)
     c, u = np.broadcast_arrays(v.positive(flops, "flops"), v.positive(unique_tokens, "unique_tokens"))
     count = v.positive_int(points, "points")
     if count < 101:

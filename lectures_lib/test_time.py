@@ -164,7 +164,7 @@ def estimator_moments(p: float, n: int, k: int) -> EstimatorMoments:
     """
     from scipy.stats import binom
 
-    prob = float(v.in_range(p, "p", 0.0, 1.0))
+    prob = v.scalar(p, "p", v.in_range, 0.0, 1.0)
     n_ = v.positive_int(n, "n")
     k_ = v.positive_int(k, "k")
     if k_ > n_:
@@ -194,9 +194,9 @@ class CoverageLaw:
     b: float
 
     def __post_init__(self) -> None:
-        if not (np.isfinite(self.a) and self.a < 0):
+        if not v.scalar(self.a, "a", v.finite) < 0:
             raise ValueError(f"a must be < 0 (log coverage at one sample), got {self.a!r}")
-        if not (np.isfinite(self.b) and self.b < 0):
+        if not v.scalar(self.b, "b", v.finite) < 0:
             raise ValueError(f"b must be < 0 (coverage rises with the samples), got {self.b!r}")
 
     def loss(self, samples: ArrayLike) -> float | np.ndarray:
@@ -253,17 +253,15 @@ class BetaDifficulty:
 
     def __post_init__(self) -> None:
         for name in ("alpha", "beta"):
-            value = getattr(self, name)
-            if not (np.isfinite(value) and value > 0):
-                raise ValueError(f"{name} must be > 0 (a Beta shape parameter), got {value!r}")
+            v.scalar(getattr(self, name), name)  # a Beta shape parameter: a single finite number > 0
 
     @classmethod
     def from_mean(cls, mean: float, concentration: float = 1.0) -> BetaDifficulty:
         """The Beta distribution of mean ``mean`` (the single-sample accuracy) and alpha + beta = ``concentration``."""
-        m = float(v.in_range(mean, "mean", 0.0, 1.0, low_open=True))
+        m = v.scalar(mean, "mean", v.in_range, 0.0, 1.0, low_open=True)
         if m >= 1:
             raise ValueError("mean must lie strictly between 0 and 1")
-        kappa = float(v.positive(concentration, "concentration"))
+        kappa = v.scalar(concentration, "concentration")
         return cls(m * kappa, (1 - m) * kappa)
 
     @property
@@ -368,7 +366,7 @@ def majority_vote_limit(p: ArrayLike, *, wrong_shares: ArrayLike = DEFAULT_WRONG
     """Accuracy of majority voting over infinitely many samples, per problem: 1 if the correct answer is the
     most likely single answer (p > (1 - p) max share), 0 if a wrong answer is, 1/2 at a tie of two."""
     prob = v.in_range(p, "p", 0.0, 1.0)
-    shares = np.atleast_1d(v.positive(wrong_shares, "wrong_shares"))
+    shares = v.one_dimensional(np.atleast_1d(v.positive(wrong_shares, "wrong_shares")), "wrong_shares", 1)
     top = (1 - prob) * shares.max() / shares.sum()
     return v.scalar_or_array(np.where(prob > top, 1.0, np.where(prob == top, 0.5, 0.0)))
 
@@ -385,8 +383,8 @@ def best_of_n_accuracy(p: ArrayLike, samples: ArrayLike, *, true_positive_rate: 
     """
     prob = v.in_range(p, "p", 0.0, 1.0)
     n = v.positive(samples, "samples")
-    t = float(v.in_range(true_positive_rate, "true_positive_rate", 0.0, 1.0, low_open=True))
-    f = float(v.in_range(false_positive_rate, "false_positive_rate", 0.0, 1.0))
+    t = v.scalar(true_positive_rate, "true_positive_rate", v.in_range, 0.0, 1.0, low_open=True)
+    f = v.scalar(false_positive_rate, "false_positive_rate", v.in_range, 0.0, 1.0)
     accepted = prob * t + (1 - prob) * f
     precision = np.divide(prob * t, accepted, out=np.zeros(np.broadcast(prob, accepted).shape), where=accepted > 0)
     rejected = 1 - accepted
@@ -402,8 +400,8 @@ def simulate_best_of_n(p: ArrayLike, samples: ArrayLike, *, true_positive_rate: 
     the verifier's rates; the expected value of a random pick among the accepted is counted. Seeded."""
     prob = _probabilities(p)
     k = _sample_grid(samples)
-    t = float(v.in_range(true_positive_rate, "true_positive_rate", 0.0, 1.0, low_open=True))
-    f = float(v.in_range(false_positive_rate, "false_positive_rate", 0.0, 1.0))
+    t = v.scalar(true_positive_rate, "true_positive_rate", v.in_range, 0.0, 1.0, low_open=True)
+    f = v.scalar(false_positive_rate, "false_positive_rate", v.in_range, 0.0, 1.0)
     rng = np.random.default_rng(v.seed(seed))
     pvals = np.column_stack([prob * t, (1 - prob) * f, prob * (1 - t), (1 - prob) * (1 - f)])
     pvals /= pvals.sum(axis=1, keepdims=True)
@@ -445,8 +443,8 @@ def reasoning_flops(n_params: ArrayLike, reasoning_tokens: ArrayLike, *, n_layer
     2 N L + 2 n_layers d_attn (P L + L (L + 1) / 2). The second term grows as the square of the length."""
     length = v.non_negative(reasoning_tokens, "reasoning_tokens")
     prompt = v.non_negative(prompt_tokens, "prompt_tokens")
-    layers = float(v.positive(n_layers, "n_layers"))
-    width = float(v.positive(d_attn, "d_attn"))
+    layers = v.scalar(n_layers, "n_layers")
+    width = v.scalar(d_attn, "d_attn")
     forward_flops_per_token(n_params, layers, 1.0, width)  # validates n_params with the library's own checks
     linear = np.asarray(inference_flops(n_params, length))
     return v.scalar_or_array(linear + 2 * layers * width * (prompt * length + length * (length + 1) / 2))
@@ -485,12 +483,9 @@ class SkillModel:
     per_decade: float = 1.5
 
     def __post_init__(self) -> None:
-        if not (np.isfinite(self.reference_params) and self.reference_params > 0):
-            raise ValueError(f"reference_params must be > 0, got {self.reference_params!r}")
-        if not np.isfinite(self.skill_at_reference):
-            raise ValueError(f"skill_at_reference must be finite, got {self.skill_at_reference!r}")
-        if not (np.isfinite(self.per_decade) and self.per_decade > 0):
-            raise ValueError(f"per_decade must be > 0 (larger models are better), got {self.per_decade!r}")
+        v.scalar(self.reference_params, "reference_params")
+        v.scalar(self.skill_at_reference, "skill_at_reference", v.finite)
+        v.scalar(self.per_decade, "per_decade")  # > 0: larger models are better
 
     def success_probability(self, n_params: ArrayLike, difficulty: ArrayLike) -> float | np.ndarray:
         """Single-sample success probability of a model of ``n_params`` on problems of ``difficulty``."""

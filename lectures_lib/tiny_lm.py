@@ -15,7 +15,7 @@ import importlib
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -53,6 +53,25 @@ def encode(text: str) -> np.ndarray:
     return table[np.frombuffer(text.encode("utf-32-le"), np.uint32)]
 
 
+def _ids(ids: object, name: str = "ids") -> np.ndarray:
+    """``ids`` as a 1-D integer array of character ids in [0, len(VOCAB)), long enough for one prediction."""
+    if isinstance(ids, str):
+        raise TypeError(f"{name} must be an array of character ids, got a string: pass encode(text)")
+    if isinstance(ids, (bool, np.bool_, bytes)) or ids is None:
+        raise TypeError(f"{name} must be an array of character ids (whole numbers), got {ids!r}")
+    array = np.asarray(ids)
+    if array.dtype == bool or not np.issubdtype(array.dtype, np.integer):
+        raise TypeError(f"{name} must hold character ids (whole numbers), got dtype {array.dtype}")
+    if array.ndim != 1:
+        raise ValueError(f"{name} must be a one-dimensional array of character ids, got shape {array.shape}")
+    if array.size <= CONTEXT:
+        raise ValueError(f"{name} needs more than CONTEXT = {CONTEXT} characters, got {array.size}")
+    if array.min() < 0 or array.max() >= len(VOCAB):
+        raise ValueError(f"{name} must lie in [0, {len(VOCAB) - 1}] (indices into VOCAB), got values from "
+                         f"{array.min()} to {array.max()}")
+    return array
+
+
 def _windows(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Every context of :data:`CONTEXT` ids and the id that follows it."""
     contexts = np.lib.stride_tricks.sliding_window_view(ids[:-1], CONTEXT)
@@ -86,8 +105,10 @@ class TinyLM:
         return self.hidden_activations(contexts) @ w["output"].T + w["output_bias"]
 
     def loss(self, ids: np.ndarray) -> float:
-        """Mean cross-entropy of predicting each character of ``ids`` from the previous ones, in nats."""
-        contexts, targets = _windows(np.asarray(ids))
+        """Mean cross-entropy of predicting each character of ``ids`` from the previous ones, in nats.
+
+        ``ids``: a 1-D array of character ids (:func:`encode` of a text) longer than :data:`CONTEXT`."""
+        contexts, targets = _windows(_ids(ids))
         total = 0.0
         for start in range(0, len(targets), 16384):
             logits = self.logits(contexts[start:start + 16384]).astype(np.float64)
@@ -120,9 +141,9 @@ class TrainedLM:
     checkpoints: tuple[TinyLM, ...] = field(repr=False)
     checkpoint_tokens: tuple[int, ...]
 
-    @property
+    @cached_property
     def held_out_loss(self) -> float:
-        """The trained model's loss on the held-out text, nats per character."""
+        """The trained model's loss on the held-out text, nats per character (computed once, then cached)."""
         return self.model.loss(self.held_out)
 
 
@@ -156,18 +177,20 @@ def _gradients(w: dict[str, np.ndarray], contexts: np.ndarray, targets: np.ndarr
             "output": p.T @ h, "output_bias": p.sum(axis=0)}
 
 
-@lru_cache(maxsize=4)
 def train_tiny_lm(seed: int = 0, steps: int = 2400, batch_size: int = 512, learning_rate: float = 0.004,
                   checkpoint_every: int = 300, hidden: int = HIDDEN) -> TrainedLM:
     """Train :class:`TinyLM` on :data:`TRAIN_MODULES` with Adam (learning rate decayed linearly to a tenth),
     seeded and deterministic; a few seconds on one core. ``hidden`` is the width of the ReLU layer (the model
     size). Cached: a second call with the same arguments returns the same object."""
-    seed = v.seed(seed)
-    steps = v.positive_int(steps, "steps")
-    batch_size = v.positive_int(batch_size, "batch_size")
-    checkpoint_every = v.positive_int(checkpoint_every, "checkpoint_every")
-    hidden = v.positive_int(hidden, "hidden")
-    lr = float(v.positive(learning_rate, "learning_rate"))
+    # Checked before the cache, so that an unhashable argument gets this module's message, not lru_cache's.
+    return _train_tiny_lm(v.seed(seed), v.positive_int(steps, "steps"), v.positive_int(batch_size, "batch_size"),
+                          v.scalar(learning_rate, "learning_rate"),
+                          v.positive_int(checkpoint_every, "checkpoint_every"), v.positive_int(hidden, "hidden"))
+
+
+@lru_cache(maxsize=4)
+def _train_tiny_lm(seed: int, steps: int, batch_size: int, lr: float, checkpoint_every: int,
+                   hidden: int) -> TrainedLM:
     rng = np.random.default_rng(seed)
     contexts, targets = _windows(encode(module_text(TRAIN_MODULES)))
     held_out = encode(module_text(HELD_OUT_MODULES))[:HELD_OUT_CHARS]
@@ -201,6 +224,7 @@ def quantized_loss(model: TinyLM, ids: np.ndarray, bits: int, scheme: str = "abs
 
     if not isinstance(model, TinyLM):
         raise TypeError(f"model must be a TinyLM, got {type(model).__name__}")
+    ids = _ids(ids)
     if block_size == "row":
         return model.with_matrices(lambda w: round_trip(w, bits, scheme, w.shape[-1])).loss(ids)
     if isinstance(block_size, str):

@@ -117,9 +117,9 @@ def trend_flops(year: ArrayLike, anchor_year: float, anchor_flops: float,
                 growth_per_year: float = EPOCH_GROWTH_SINCE_2010) -> float | np.ndarray:
     """Compute on an exponential trend through (``anchor_year``, ``anchor_flops``): C0 g**(year - year0)."""
     t = v.finite(year, "year")
-    t0 = float(v.finite(anchor_year, "anchor_year"))
-    c0 = float(v.positive(anchor_flops, "anchor_flops"))
-    g = float(v.positive(growth_per_year, "growth_per_year"))
+    t0 = v.scalar(anchor_year, "anchor_year", v.finite)
+    c0 = v.scalar(anchor_flops, "anchor_flops")
+    g = v.scalar(growth_per_year, "growth_per_year")
     return v.scalar_or_array(c0 * g ** (t - t0))
 
 
@@ -127,9 +127,9 @@ def year_for_flops(flops: ArrayLike, anchor_year: float, anchor_flops: float,
                    growth_per_year: float = EPOCH_GROWTH_SINCE_2010) -> float | np.ndarray:
     """The (decimal) year at which the trend of :func:`trend_flops` reaches ``flops``: t0 + ln(C/C0) / ln g."""
     c = v.positive(flops, "flops")
-    t0 = float(v.finite(anchor_year, "anchor_year"))
-    c0 = float(v.positive(anchor_flops, "anchor_flops"))
-    g = float(v.positive(growth_per_year, "growth_per_year"))
+    t0 = v.scalar(anchor_year, "anchor_year", v.finite)
+    c0 = v.scalar(anchor_flops, "anchor_flops")
+    g = v.scalar(growth_per_year, "growth_per_year")
     if g <= 1:
         raise ValueError(f"growth_per_year must be > 1 (a growing trend), got {g:g}")
     return v.scalar_or_array(t0 + np.log(c / c0) / np.log(g))
@@ -153,8 +153,8 @@ def accelerator_hours(flops: ArrayLike, peak_flops_per_second: float, utilisatio
     of their peak (model FLOPs utilisation, 0 < u <= 1; Llama 3 405B reached 0.38-0.43, Dubey et al. 2024,
     Table 4)."""
     c = v.positive(flops, "flops")
-    peak = float(v.positive(peak_flops_per_second, "peak_flops_per_second"))
-    u = float(v.in_range(utilisation, "utilisation", 0.0, 1.0, low_open=True))
+    peak = v.scalar(peak_flops_per_second, "peak_flops_per_second")
+    u = v.scalar(utilisation, "utilisation", v.in_range, 0.0, 1.0, low_open=True)
     return v.scalar_or_array(c / (peak * u) / 3600)
 
 
@@ -167,6 +167,6 @@ def training_cost(flops: ArrayLike, *, peak_flops_per_second: float, utilisation
     per accelerator including its share of the server and cooling), not a measured cost.
     """
     hours = np.asarray(accelerator_hours(flops, peak_flops_per_second, utilisation))
-    price = float(v.non_negative(dollars_per_accelerator_hour, "dollars_per_accelerator_hour"))
-    power = float(v.non_negative(kilowatts_per_accelerator, "kilowatts_per_accelerator"))
+    price = v.scalar(dollars_per_accelerator_hour, "dollars_per_accelerator_hour", v.non_negative)
+    power = v.scalar(kilowatts_per_accelerator, "kilowatts_per_accelerator", v.non_negative)
     return v.scalar_or_array(hours), v.scalar_or_array(hours * price), v.scalar_or_array(hours * power / 1000)

@@ -241,3 +241,224 @@ def test_floor_explorer_arguments():
         law_with_floor(0.3, 3.9)
     with pytest.raises(TypeError, match="floor"):
         law_with_floor(0.3, "high")
+
+
+# ------------------------------------------------------------------------------------------------
+# The modules of chapters 4 to 8
+# ------------------------------------------------------------------------------------------------
+def _new_modules():
+    from lectures_lib import distillation, frequency, moe, quantization, repetition, trends
+    from lectures_lib import test_time as tt
+
+    zipf = frequency.zipf_probabilities(100, 0.5)
+    # (function, valid keyword arguments, the arguments that take a single number, not an array)
+    return [
+        (tt.reasoning_flops, {"n_params": 1e9, "reasoning_tokens": 1000.0, "n_layers": 24, "d_attn": 2048},
+         ("n_layers", "d_attn")),
+        (tt.best_of_n_accuracy, {"p": 0.3, "samples": 4.0, "true_positive_rate": 0.9, "false_positive_rate": 0.1},
+         ("true_positive_rate", "false_positive_rate")),
+        (tt.simulate_best_of_n, {"p": 0.3, "samples": [1, 4], "true_positive_rate": 0.9,
+                                 "false_positive_rate": 0.1}, ("true_positive_rate", "false_positive_rate")),
+        (tt.estimator_moments, {"p": 0.3, "n": 10, "k": 2}, ("p",)),
+        (tt.BetaDifficulty.from_mean, {"mean": 0.3, "concentration": 2.0}, ("mean", "concentration")),
+        (moe.KRAJEWSKI_2024_MOE.compute_optimal, {"flops": 1e21, "active_fraction": 0.25, "granularity": 8.0},
+         ("active_fraction", "granularity")),
+        (moe.KRAJEWSKI_2024_MOE.as_chinchilla_law, {"granularity": 8.0}, ("granularity",)),
+        (moe.expert_capacity, {"n_tokens": 1024, "n_experts": 8, "capacity_factor": 1.25}, ("capacity_factor",)),
+        (moe.expansion_active_fraction, {"expansion": 64.0, "ffn_to_attention": 2.0}, ("ffn_to_attention",)),
+        (moe.load_balancing_loss, {"router_probs": np.full((4, 2), 0.5), "expert_index": [0, 1, 0, 1],
+                                   "alpha": 0.01}, ("alpha",)),
+        (moe.simulate_router, {"n_steps": 2, "tokens_per_step": 8, "alpha": 0.01, "gamma": 0.001,
+                               "popularity_pull": 0.003, "learning_rate": 10.0},
+         ("alpha", "gamma", "popularity_pull", "learning_rate")),
+        (frequency.accuracy_by_frequency, {"probabilities": zipf, "n_samples": 1000.0,
+                                           "class_edges": [0.1, 1.0, 10.0, 100.0]}, ("n_samples",)),
+        (frequency.samples_to_reach, {"rank": 10.0, "alpha": 0.5, "offset": 1.0}, ("alpha", "offset")),
+        (frequency.zipf_probabilities, {"n_facts": 100, "alpha": 0.5, "offset": 1.0}, ("alpha", "offset")),
+        (frequency.capacity_error, {"capacity": 10.0, "alpha": 0.5, "offset": 1.0}, ("alpha", "offset")),
+        (repetition.effective_tokens, {"unique_tokens": 1e9, "epochs": 4.0, "r_star": 15.0}, ("r_star",)),
+        (repetition.effective_tokens_ceiling, {"unique_tokens": 1e9, "r_star": 15.0}, ("r_star",)),
+        (repetition.effective_params, {"n_params": 1e10, "unique_tokens": 1e9, "r_star": 5.0}, ("r_star",)),
+        (distillation.BUSBRIDGE_2025.break_even_tokens, {"n_params": 1e9, "teacher_loss": 2.0, "low": 1e8,
+                                                         "high": 1e15}, ("n_params", "teacher_loss", "low", "high")),
+        (distillation.soft_targets, {"logits": [1.0, 2.0], "temperature": 2.0}, ("temperature",)),
+        (distillation.fit_softmax_regression, {"features": np.eye(2), "targets": np.eye(2), "ridge": 0.1},
+         ("ridge",)),
+        (trends.trend_flops, {"year": 2024.0, "anchor_year": 2020.0, "anchor_flops": 1e23, "growth_per_year": 4.0},
+         ("anchor_year", "anchor_flops", "growth_per_year")),
+        (trends.year_for_flops, {"flops": 1e25, "anchor_year": 2020.0, "anchor_flops": 1e23,
+                                 "growth_per_year": 4.0}, ("anchor_year", "anchor_flops", "growth_per_year")),
+        (trends.accelerator_hours, {"flops": 1e24, "peak_flops_per_second": 1e15, "utilisation": 0.4},
+         ("peak_flops_per_second", "utilisation")),
+        (trends.training_cost, {"flops": 1e24, "peak_flops_per_second": 1e15, "utilisation": 0.4,
+                                "dollars_per_accelerator_hour": 2.0, "kilowatts_per_accelerator": 1.0},
+         ("dollars_per_accelerator_hour", "kilowatts_per_accelerator")),
+        (quantization.outlier_features, {"x": np.eye(3), "threshold": 6.0}, ("threshold",)),
+    ]
+
+
+def _single_number_ids():
+    for function, kwargs, args in _new_modules():
+        name = getattr(function, "__qualname__", type(function).__name__)
+        for arg in args:
+            for label, value in (("array", np.array([1.0, 2.0])), ("one-value list", [0.5]), ("string", "abc"),
+                                 ("none", None), ("nan", math.nan)):
+                yield pytest.param(function, kwargs, arg, value, id=f"{name}-{arg}-{label}")
+
+
+@pytest.mark.parametrize("function, kwargs, arg, value", list(_single_number_ids()))
+def test_single_number_arguments_refuse_arrays(function, kwargs, arg, value):
+    """An argument that takes one number names itself for an array, a string, None or NaN, instead of
+    numpy's "only 0-dimensional arrays can be converted" (or a silent NaN)."""
+    error = ValueError if isinstance(value, float) else TypeError
+    with pytest.raises(error, match=arg):
+        function(**dict(kwargs, **{arg: value}))
+
+
+@pytest.mark.parametrize("function, kwargs, args", _new_modules(),
+                         ids=lambda x: getattr(x, "__qualname__", "") if callable(x) else "")
+def test_single_number_arguments_accept_numbers(function, kwargs, args):
+    """The valid calls of the table above run, and a 0-d numpy array counts as a single number."""
+    function(**kwargs)
+    function(**dict(kwargs, **{arg: np.asarray(kwargs[arg]) for arg in args}))
+
+
+def test_scalar_helper():
+    from lectures_lib import _validate as v
+
+    assert v.scalar(2, "x") == 2.0 and isinstance(v.scalar(np.float32(2), "x"), float)
+    assert v.scalar(-1.0, "x", v.finite) == -1.0
+    assert v.scalar(0.5, "x", v.in_range, 0.0, 1.0, low_open=True) == 0.5
+    with pytest.raises(TypeError, match="x must be a single number"):
+        v.scalar([1.0], "x")
+    with pytest.raises(ValueError, match=r"x must lie in \(0, 1\]"):
+        v.scalar(0.0, "x", v.in_range, 0.0, 1.0, low_open=True)
+
+
+@pytest.mark.parametrize("make, field, value, error", [
+    (lambda **k: _tt().CoverageLaw(**{"a": -1.0, "b": -0.3, **k}), "a", "x", TypeError),
+    (lambda **k: _tt().CoverageLaw(**{"a": -1.0, "b": -0.3, **k}), "a", 0.5, ValueError),
+    (lambda **k: _tt().CoverageLaw(**{"a": -1.0, "b": -0.3, **k}), "a", math.nan, ValueError),
+    (lambda **k: _tt().CoverageLaw(**{"a": -1.0, "b": -0.3, **k}), "b", None, TypeError),
+    (lambda **k: _tt().CoverageLaw(**{"a": -1.0, "b": -0.3, **k}), "b", 0.0, ValueError),
+    (lambda **k: _tt().CoverageLaw(**{"a": -1.0, "b": -0.3, **k}), "b", np.array([-0.3, -0.2]), TypeError),
+    (lambda **k: _tt().BetaDifficulty(**{"alpha": 0.5, "beta": 2.0, **k}), "alpha", "x", TypeError),
+    (lambda **k: _tt().BetaDifficulty(**{"alpha": 0.5, "beta": 2.0, **k}), "alpha", 0.0, ValueError),
+    (lambda **k: _tt().BetaDifficulty(**{"alpha": 0.5, "beta": 2.0, **k}), "beta", math.inf, ValueError),
+    (lambda **k: _tt().SkillModel(**k), "reference_params", "1e9", TypeError),
+    (lambda **k: _tt().SkillModel(**k), "reference_params", -1.0, ValueError),
+    (lambda **k: _tt().SkillModel(**k), "skill_at_reference", "x", TypeError),
+    (lambda **k: _tt().SkillModel(**k), "skill_at_reference", math.nan, ValueError),
+    (lambda **k: _tt().SkillModel(**k), "per_decade", "x", TypeError),
+    (lambda **k: _tt().SkillModel(**k), "per_decade", 0.0, ValueError),
+])
+def test_test_time_law_fields(make, field, value, error):
+    with pytest.raises(error, match=field):
+        make(**{field: value})
+
+
+def _tt():
+    from lectures_lib import test_time
+
+    return test_time
+
+
+def test_test_time_law_fields_keep_their_ranges():
+    tt = _tt()
+    assert tt.CoverageLaw(a=-1, b=-0.5).coverage(1.0) == pytest.approx(math.exp(-1))
+    assert tt.BetaDifficulty(alpha=1, beta=3).mean == 0.25
+    assert tt.SkillModel(skill_at_reference=-2.0).success_probability(1e9, 0.0) == pytest.approx(1 / (1 + math.e**2))
+
+
+def test_majority_vote_limit_needs_one_dimensional_shares():
+    tt = _tt()
+    with pytest.raises(ValueError, match="wrong_shares"):
+        tt.majority_vote_limit(0.4, wrong_shares=[[0.5, 0.5], [0.5, 0.5]])
+    assert tt.majority_vote_limit(0.4, wrong_shares=[0.5, 0.5]) == 1.0
+
+
+def test_data_constrained_optimum_checks_the_law():
+    from lectures_lib import repetition
+
+    with pytest.raises(TypeError, match="law"):
+        repetition.data_constrained_optimum(1e21, 1e10, law="x")
+
+
+def test_whole_number_checks_share_one_helper():
+    from lectures_lib import _validate as v
+    from lectures_lib import frequency, moe, quantization
+
+    assert v.positive_int(0, "n", minimum=0) == 0 and v.positive_int(16, "n", maximum=16) == 16
+    with pytest.raises(ValueError, match=r"n must be a whole number from 2 to 16, got 17"):
+        v.positive_int(17, "n", minimum=2, maximum=16)
+    with pytest.raises(TypeError, match=r"n must be a whole number >= 0"):
+        v.positive_int(1.0, "n", minimum=0)
+    with pytest.raises(ValueError, match="n_shared_experts"):
+        moe.MoEConfig("m", 2, 8, 2, 4, 16, 4, 2, 100, n_shared_experts=-1)
+    with pytest.raises(TypeError, match="d_model"):
+        moe.MoEConfig("m", 2, 8.0, 2, 4, 16, 4, 2, 100)
+    for bad, error in ((1, ValueError), (17, ValueError), (4.0, TypeError), (True, TypeError)):
+        with pytest.raises(error, match="bits"):
+            quantization.quantize(np.ones(4), bad)
+    with pytest.raises(ValueError, match="n_facts"):
+        frequency.uniform_probabilities(frequency.MAX_FACTS + 1)
+
+
+def test_relative_error_of_zeros_is_zero():
+    import warnings
+
+    from lectures_lib import quantization as qz
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for scheme in qz.SCHEMES:
+            bits = 4 if scheme == "nf4" else 8
+            assert qz.relative_error(np.zeros((4, 8)), bits, scheme) == 0.0
+            assert qz.relative_error(np.zeros((4, 8)), bits, scheme, block_size=4) == 0.0
+        summary = qz.outlier_summary(np.ones((4, 3)), np.zeros((3, 2)))
+    assert summary.int8_error == 0.0
+    with pytest.raises(ValueError, match="x is zero everywhere"):
+        qz.outlier_summary(np.zeros((4, 3)), np.ones((3, 2)))
+
+
+def test_pack_and_unpack_check_their_codes():
+    from lectures_lib import quantization as qz
+
+    with pytest.raises(TypeError, match="codes"):
+        qz.pack_codes(np.array([1.5, 2.0]), 4)
+    with pytest.raises(ValueError, match="codes"):
+        qz.pack_codes(np.array([-3, 2]), 4)
+    with pytest.raises(ValueError, match="codes"):
+        qz.pack_codes([16], 4)
+    packed = qz.pack_codes(np.array([1, 2, 3], np.uint8), 3)
+    assert list(qz.unpack_codes(list(packed), 3, 3)) == [1, 2, 3]
+    with pytest.raises(TypeError, match="packed"):
+        qz.unpack_codes(["a", "b"], 4, 2)
+    with pytest.raises(TypeError, match="packed"):
+        qz.unpack_codes(None, 4, 2)
+    with pytest.raises(ValueError, match="packed"):
+        qz.unpack_codes([300], 8, 1)
+    with pytest.raises(ValueError, match="count"):
+        qz.unpack_codes(packed, 3, 9)
+    with pytest.raises(TypeError, match="count"):
+        qz.unpack_codes(packed, 3, 2.0)
+
+
+@pytest.mark.parametrize("ids, error", [("abc", TypeError), ([1.5] * 20, TypeError), (None, TypeError),
+                                        ([[1] * 20], ValueError), ([1, 2], ValueError), ([200] * 20, ValueError),
+                                        ([-1] * 20, ValueError)])
+def test_tiny_lm_loss_checks_ids(ids, error):
+    from lectures_lib import tiny_lm
+
+    model = tiny_lm.train_tiny_lm(steps=1, checkpoint_every=1).model
+    with pytest.raises(error, match="ids"):
+        model.loss(ids)
+    with pytest.raises(error, match="ids"):
+        tiny_lm.quantized_loss(model, ids, 8)
+
+
+def test_train_tiny_lm_learning_rate_is_one_number():
+    from lectures_lib import tiny_lm
+
+    with pytest.raises(TypeError, match="learning_rate"):
+        tiny_lm.train_tiny_lm(steps=1, learning_rate=np.array([0.1, 0.2]))

@@ -209,6 +209,15 @@ def test_tiny_lm_trains_and_quantization_costs_loss():
         model.with_matrices(lambda w: w[:1])
 
 
+def test_held_out_loss_is_computed_once():
+    trained = tiny_lm.train_tiny_lm(steps=300, checkpoint_every=150)
+    first = trained.held_out_loss
+    assert first == trained.model.loss(trained.held_out)  # the same value as computing it
+    assert trained.__dict__["held_out_loss"] == first  # cached on the instance
+    assert trained.held_out_loss is first
+    assert tiny_lm.train_tiny_lm(0, 300, checkpoint_every=150) is trained  # the cache normalises how it is called
+
+
 def test_tiny_lm_width_sets_the_size():
     narrow = tiny_lm.train_tiny_lm(steps=20, checkpoint_every=20, hidden=24).model
     v, c, e = len(tiny_lm.VOCAB), tiny_lm.CONTEXT, tiny_lm.EMBED
