@@ -297,3 +297,77 @@ def test_labels_write_subscripts_as_math():
     assert "_" not in ax.get_xlabel().replace(r"_\mathrm", "")
     assert ax.get_title() == r"$B_\mathrm{crit}$"
     plt.close(fig)
+
+
+#: For each explorer whose plot precomputes its curves, the functions (module path, name) its ``update`` must not
+#: call: the simulations and tables belong to ``plot_<thing>``, so that a slider move only moves artists.
+PRECOMPUTED = {
+    "explore_routing": [("lectures_lib.explorers.moe", "simulate_router"),
+                        ("lectures_lib.explorers.moe", "balancing_history")],
+    "explore_zipf": [("lectures_lib.frequency", "zipf_probabilities"),
+                     ("lectures_lib.frequency", "accuracy_by_frequency")],
+    "explore_sampling": [("lectures_lib.explorers.test_time", "_accuracy_curves"),
+                         ("lectures_lib.explorers.test_time", "simulate_majority_vote"),
+                         ("lectures_lib.explorers.test_time", "best_of_n_accuracy")],
+    "explore_context": [("lectures_lib.explorers.context", "block_params"),
+                        ("lectures_lib.explorers.context", "weight_bytes")],
+    "explore_quantization": [("lectures_lib.explorers.quantization", "quantization_table"),
+                             ("lectures_lib.quantization", "quantize"),
+                             ("lectures_lib.explorers.quantization", "train_tiny_lm")],
+}
+
+
+@pytest.mark.parametrize("name", sorted(PRECOMPUTED))
+def test_updates_over_the_control_grid_only_move_artists(monkeypatch, name):
+    import importlib
+    import itertools
+
+    entry = EXPLORERS[name]
+    module = importlib.import_module(entry.explore.__module__)
+    monkeypatch.setattr(module, "make_explorer", lambda plot, controls: (plot, controls))
+    plot, controls = entry.explore()
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("update called simulation code")
+
+    for path, attribute in PRECOMPUTED[name]:
+        monkeypatch.setattr(importlib.import_module(path), attribute, forbidden)
+    for values in itertools.product(*(c.grid for c in controls)):
+        plot.update(**dict(zip((c.name for c in controls), values, strict=True)))
+
+
+def test_zipf_explorer_matches_the_library():
+    from lectures_lib import frequency as fq
+    from lectures_lib.explorers.frequency import CLASS_EDGES, EXPLORER_FACTS, plot_zipf
+
+    plot = plot_zipf(2.0, 1e2)
+    theta = fq.zipf_probabilities(EXPLORER_FACTS, 2.0)
+    for capacity in (1e2, 3162.0, 1e5):
+        plot.update(2.0, capacity)
+        lower, accuracy = fq.accuracy_by_frequency(theta, plot.samples[-1], CLASS_EDGES, capacity=int(capacity))
+        assert np.array_equal(plot.limited_accuracy.get_xdata(), lower)
+        assert np.array_equal(plot.limited_accuracy.get_ydata(), accuracy)
+        assert np.array_equal(plot.limited.get_ydata(), fq.expected_error(theta, plot.samples, capacity=int(capacity)))
+
+
+def test_sampling_plot_offers_only_the_precomputed_means():
+    from lectures_lib.explorers.test_time import MEAN_CHOICES, plot_sampling
+
+    plot = plot_sampling(0.2, 10.0)
+    assert set(plot.curves) == set(MEAN_CHOICES)
+    with pytest.raises(ValueError, match="mean must be one of"):
+        plot.update(0.3, 10.0)
+    with pytest.raises(ValueError, match="mean must be one of"):
+        plot_sampling(0.3, 10.0)
+
+
+def test_routing_plot_has_one_bar_per_expert_of_the_run():
+    from lectures_lib.explorers.moe import BALANCING_SETTINGS, plot_routing
+
+    plot = plot_routing()
+    assert set(plot.histories) == set(BALANCING_SETTINGS)
+    n_experts = plot.histories["none"].n_experts
+    assert len(plot.kept_bars.patches) == len(plot.dropped_bars.patches) == n_experts
+    assert f"({n_experts} experts, top-{plot.histories['none'].top_k})" in plot.describe()
+    with pytest.raises(ValueError, match="balancing must be one of"):
+        plot.update("sometimes", 1.25)

@@ -67,6 +67,39 @@ def _gib(value: float) -> str:
     return f"{value:,.0f} GiB" if value >= 100 else f"{value:.3g} GiB"
 
 
+def _count_tick(value: float, _position: int) -> str:
+    """A tick label as a count (1K, 131K, 1M)."""
+    return format_count(value)
+
+
+def _plain_tick(value: float, _position: int) -> str:
+    """A tick label in the shortest plain form (16, not 1.6e+01)."""
+    return f"{value:g}"
+
+
+@dataclass(frozen=True)
+class _ModelCurves:
+    """What the context explorer shows of one model that does not depend on the context length."""
+
+    arch: Architecture
+    block_params: float  # Kaplan's N
+    d_attn: int
+    grid: np.ndarray  # context lengths of the memory curves
+    grouped: np.ndarray  # KV cache (GiB) at ``grid``, grouped-query attention
+    full: np.ndarray  # KV cache (GiB) at ``grid``, one KV head per query head
+    weights: float  # GiB of bf16 weights
+    half: float  # the context at which attention takes half the forward FLOPs
+
+    @classmethod
+    def compute(cls, model: str) -> _ModelCurves:
+        arch = ARCHITECTURES[model]
+        n, d_attn = block_params(model), arch.n_heads * arch.head_dim
+        grid = np.logspace(np.log10(CONTEXT_RANGE[0]), np.log10(CONTEXT_RANGE[1]), 50)
+        return cls(arch, n, d_attn, grid, kv_cache_gib(arch, grid), kv_cache_gib(arch, grid, grouped=False),
+                   float(weight_bytes(get_model(model).n_params)) / GIB,
+                   float(context_for_attention_share(n, arch.n_layers, d_attn)))
+
+
 @dataclass
 class ContextPlot(ReadoutDescription):
     """Handle on the long-context figure; :meth:`update` sets the context length and the model."""
@@ -83,6 +116,8 @@ class ContextPlot(ReadoutDescription):
     grouped_point: Line2D
     full_point: Line2D
     readout: Text
+    #: The curves of every model of :data:`MODELS`, computed when the plot is built (see :func:`plot_context`).
+    models: dict[str, _ModelCurves]
 
     @property
     def dynamic_artists(self) -> tuple[Artist, ...]:
@@ -92,23 +127,19 @@ class ContextPlot(ReadoutDescription):
     def update(self, context_tokens: float, model: str) -> None:
         """Mark ``context_tokens`` tokens of context for the Llama 3 model ``model``."""
         ctx = float(v.in_range(context_tokens, "context_tokens", *CONTEXT_RANGE))
-        if model not in MODELS:
+        if model not in self.models:
             raise ValueError(f"model must be one of {MODELS}, got {model!r}")
-        arch = ARCHITECTURES[model]
-        n = block_params(model)
-        d_attn = arch.n_heads * arch.head_dim
-        share = float(attention_share(n, arch.n_layers, ctx, d_attn))
+        curves = self.models[model]
+        arch, weights, half = curves.arch, curves.weights, curves.half
+        share = float(attention_share(curves.block_params, arch.n_layers, ctx, curves.d_attn))
         self.share_point.set_data([ctx], [100 * share])
         self.share_point.set_color(PALETTE["blue"] if model == MODELS[0] else PALETTE["orange"])
-        grid = np.logspace(np.log10(CONTEXT_RANGE[0]), np.log10(CONTEXT_RANGE[1]), 50)
-        self.grouped_line.set_data(grid, kv_cache_gib(arch, grid))
-        self.full_line.set_data(grid, kv_cache_gib(arch, grid, grouped=False))
-        weights = float(weight_bytes(get_model(model).n_params)) / GIB
+        self.grouped_line.set_data(curves.grid, curves.grouped)
+        self.full_line.set_data(curves.grid, curves.full)
         self.weights_line.set_data(CONTEXT_RANGE, [weights, weights])
         grouped, full = float(kv_cache_gib(arch, ctx)), float(kv_cache_gib(arch, ctx, grouped=False))
         self.grouped_point.set_data([ctx], [grouped])
         self.full_point.set_data([ctx], [full])
-        half = float(context_for_attention_share(n, arch.n_layers, d_attn))
         self.readout.set_text(
             f"{model} at {format_count(ctx)} tokens of context: attention takes {100 * share:.0f}% of the "
             f"forward FLOPs per token\n(it passes half at {format_count(half)} tokens). "
@@ -144,7 +175,7 @@ def plot_context(context_tokens: float = 131072.0, model: str = "Llama 3 8B", ax
     share_ax.set_xlim(*X_LIMITS)
     label_axes(share_ax, "context length (tokens)", "attention share of FLOPs per token (%)")
     readable_log_ticks(share_ax, "x")
-    share_ax.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda x, _: format_count(x)))
+    share_ax.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(_count_tick))
     share_ax.legend(loc="upper left", fontsize=9)
     (share_point,) = share_ax.plot([], [], "o", markersize=9, markeredgecolor="black")
     (grouped_line,) = memory_ax.plot([], [], color=PALETTE["green"], label="grouped-query (8 KV heads)")
@@ -155,12 +186,12 @@ def plot_context(context_tokens: float = 131072.0, model: str = "Llama 3 8B", ax
     label_axes(memory_ax, "context length (tokens)", "memory of one sequence (GiB)", loglog=True)
     memory_ax.set_xlim(*X_LIMITS)
     memory_ax.set_ylim(0.05, 5000)
-    memory_ax.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda x, _: format_count(x)))
+    memory_ax.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(_count_tick))
     memory_ax.legend(loc="upper left", fontsize=9)
     readout = text_ax.text(0.0, 1.0, "", transform=text_ax.transAxes, va="top", ha="left", fontsize=10)
     readout.set_in_layout(False)
     plot = ContextPlot(fig, share_ax, memory_ax, share_point, grouped_line, full_line, weights_line, grouped_point,
-                       full_point, readout)
+                       full_point, readout, {name: _ModelCurves.compute(name) for name in MODELS})
     plot.update(context_tokens, model)
     return plot
 
@@ -192,7 +223,7 @@ def plot_toy_distillation(toy: ToyDistillation) -> Figure:
                 label=f"soft labels, {n:,} examples")
     label_axes(ax, "student size (random features)", "excess loss over the teacher (nats)", loglog=True)
     ax.xaxis.set_major_locator(mpl.ticker.FixedLocator(toy.student_features))
-    ax.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda x, _: f"{x:g}"))
+    ax.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(_plain_tick))
     ax.xaxis.set_minor_formatter(mpl.ticker.NullFormatter())
     ax.legend(fontsize=9, loc="lower left")
     return fig
@@ -216,7 +247,7 @@ def plot_distillation_gain(teacher_loss: float, student_params: Sequence[float],
     ax.axhline(0, color=PALETTE["black"], linewidth=1)
     ax.set_xscale("log")
     readable_log_ticks(ax, "x")
-    ax.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda x, _: format_count(x)))
+    ax.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(_count_tick))
     label_axes(ax, "student's training tokens", "supervised loss minus distilled loss (nats)")
     ax.text(0.98, 0.55, "distillation better above 0,\nsupervised better below", transform=ax.transAxes,
             ha="right", va="center", fontsize=9, color=PALETTE["grey"])

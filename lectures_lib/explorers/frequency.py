@@ -20,7 +20,16 @@ from .. import repetition as rp
 from ..data import TrainingRuns, downstream_accuracy
 from ..models import PublishedModel
 from ..overtraining import OvertrainingLaw
-from ..plotting import HOUSE_STYLE, MIN_FONT_SIZE, PALETTE, format_count, label_axes, readable_log_ticks, readout_box
+from ..plotting import (
+    HOUSE_STYLE,
+    MIN_FONT_SIZE,
+    PALETTE,
+    format_count,
+    label_axes,
+    new_axes,
+    readable_log_ticks,
+    readout_box,
+)
 from .core import Control, ReadoutDescription, log_control, make_explorer
 from .power_laws import TASK_NAMES
 
@@ -36,10 +45,11 @@ CLASS_EDGES = np.logspace(-2, 6, 17)
 DATASET_NAMES: dict[str, str] = {"c4_original": "C4", "rpj": "RedPajama", "rw_original": "RefinedWeb"}
 
 
-def _figure(width: float, height: float, columns: int = 2) -> tuple[Figure, np.ndarray]:
+def _figure(width: float, height: float) -> tuple[Figure, np.ndarray]:
+    """A figure of two axes side by side in the house style."""
     with mpl.rc_context(HOUSE_STYLE):
-        fig, axes = plt.subplots(1, columns, figsize=(width, height), layout="constrained", squeeze=False)
-    return fig, axes[0]
+        fig, axes = plt.subplots(1, 2, figsize=(width, height), layout="constrained")
+    return fig, axes
 
 
 def _two_axes(ax: Sequence[Axes] | None, width: float, height: float) -> tuple[Figure, Axes, Axes]:
@@ -54,6 +64,37 @@ def _two_axes(ax: Sequence[Axes] | None, width: float, height: float) -> tuple[F
 # ------------------------------------------------------------------------------------------------
 # The explorer
 # ------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _ZipfCurves:
+    """What the Zipf explorer draws for one alpha that does not depend on the capacity."""
+
+    theta: np.ndarray  # the explorer's facts, most frequent first
+    unlimited: np.ndarray  # expected error at the plot's samples, any number of facts held
+    unlimited_accuracy: tuple[np.ndarray, np.ndarray]  # accuracy by frequency class after the most data
+    classes: np.ndarray  # each fact's frequency class after the most data (-1 or len(CLASS_EDGES) - 1: none)
+    known_mass: np.ndarray  # theta times the chance the fact was seen
+    class_mass: np.ndarray  # the mass of each class
+
+    @classmethod
+    def compute(cls, alpha: float, samples: np.ndarray) -> _ZipfCurves:
+        theta = fq.zipf_probabilities(EXPLORER_FACTS, alpha)
+        n_max = float(samples[-1])
+        classes = np.searchsorted(CLASS_EDGES, n_max * theta, side="right") - 1
+        classes[classes >= CLASS_EDGES.size - 1] = -1
+        known = -np.expm1(n_max * np.log1p(-np.minimum(theta, 1.0 - 1e-16)))
+        mass = np.bincount(classes[classes >= 0], weights=theta[classes >= 0], minlength=CLASS_EDGES.size - 1)
+        return cls(theta, np.asarray(fq.expected_error(theta, samples)),
+                   fq.accuracy_by_frequency(theta, n_max, CLASS_EDGES), classes, theta * known, mass)
+
+    def limited_accuracy(self, held: int) -> np.ndarray:
+        """:func:`~lectures_lib.frequency.accuracy_by_frequency` with ``capacity=held``, from the sums above."""
+        classes = self.classes[:held]
+        inside = classes >= 0
+        right = np.bincount(classes[inside], weights=self.known_mass[:held][inside], minlength=CLASS_EDGES.size - 1)
+        filled = self.class_mass > 0
+        return right[filled] / self.class_mass[filled]
+
+
 @dataclass
 class ZipfPlot(ReadoutDescription):
     """Handle on the Zipf explorer: :meth:`update` sets the Zipf exponent and the capacity."""
@@ -70,6 +111,8 @@ class ZipfPlot(ReadoutDescription):
     threshold: Line2D
     readout: Text
     samples: np.ndarray
+    #: The curves of every alpha of :data:`ALPHAS` that do not depend on the capacity (see :func:`plot_zipf`).
+    curves: dict[float, _ZipfCurves]
 
     @property
     def dynamic_artists(self) -> tuple[Artist, ...]:
@@ -81,14 +124,14 @@ class ZipfPlot(ReadoutDescription):
         if alpha not in ALPHAS:
             raise ValueError(f"alpha must be one of {ALPHAS}, got {alpha!r}")
         held = int(round(float(v.in_range(capacity, "capacity", *CAPACITY_RANGE))))
-        theta = fq.zipf_probabilities(EXPLORER_FACTS, alpha)
+        curves = self.curves[alpha]
         n_max = float(self.samples[-1])
-        self.unlimited.set_data(self.samples, fq.expected_error(theta, self.samples))
-        self.limited.set_data(self.samples, fq.expected_error(theta, self.samples, capacity=held))
-        self.unlimited_accuracy.set_data(*fq.accuracy_by_frequency(theta, n_max, CLASS_EDGES))
-        lower, accuracy = fq.accuracy_by_frequency(theta, n_max, CLASS_EDGES, capacity=held)
-        self.limited_accuracy.set_data(lower, accuracy)
-        threshold = n_max * theta[held - 1]
+        self.unlimited.set_data(self.samples, curves.unlimited)
+        # the learner holding only the first ``held`` facts: the same sum as capacity=held, over those facts
+        self.limited.set_data(self.samples, fq.expected_error(curves.theta[:held], self.samples))
+        self.unlimited_accuracy.set_data(*curves.unlimited_accuracy)
+        self.limited_accuracy.set_data(curves.unlimited_accuracy[0], curves.limited_accuracy(held))
+        threshold = n_max * curves.theta[held - 1]
         self.threshold.set_xdata([threshold, threshold])
         self.readout.set_text(
             f"Zipf alpha {alpha:g}: slope {fq.data_exponent(alpha):.3f}\n"
@@ -126,8 +169,9 @@ def plot_zipf(alpha: float = 1.0, capacity: float = 1e3, ax: Sequence[Axes] | No
     right.set_yticks([0.0, 0.25, 0.5, 0.75, 1.0])
     right.legend(loc="lower right", fontsize=MIN_FONT_SIZE)
     readout = readout_box(right, "upper right", fontsize=MIN_FONT_SIZE)
+    curves = {a: _ZipfCurves.compute(a, samples) for a in ALPHAS}
     plot = ZipfPlot(fig, left, right, unlimited, limited, unlimited_accuracy, limited_accuracy, threshold, readout,
-                    samples)
+                    samples, curves)
     plot.update(alpha, capacity)
     return plot
 
@@ -181,7 +225,7 @@ def plot_learning_curves(curves: Mapping[str, tuple[np.ndarray, np.ndarray, floa
 def plot_capacity_accuracy(probabilities: np.ndarray, n_samples: float, capacities: Sequence[int]) -> Figure:
     """Accuracy by frequency class after ``n_samples`` samples for models holding each of ``capacities`` facts
     (the most frequent ones), with a marker where each capacity's threshold falls."""
-    fig, (ax,) = _figure(6.4, 3.8, columns=1)
+    fig, ax = new_axes((6.4, 3.8))
     colours = [PALETTE[c] for c in ("red", "orange", "green", "blue", "purple")]
     for capacity, colour in zip(capacities, colours, strict=False):
         lower, accuracy = fq.accuracy_by_frequency(probabilities, n_samples, CLASS_EDGES, capacity=int(capacity))
@@ -280,7 +324,7 @@ def plot_data_stock(models: Sequence[PublishedModel], stock_tokens: float, years
     places = list(sides) if sides is not None else ["above", "below"] * len(models)
     if len(places) < len(models) or any(p not in _LABEL_PLACES for p in places):
         raise ValueError(f"sides must give one of {sorted(_LABEL_PLACES)} for each of the {len(models)} models")
-    fig, (ax,) = _figure(6.4, 3.8, columns=1)
+    fig, ax = new_axes((6.4, 3.8))
     ax.axvspan(*years, color=PALETTE["sky"], alpha=0.25, linewidth=0)
     ax.axhline(stock_tokens, color=PALETTE["red"], linestyle="--", linewidth=1.5)
     ax.text(2019.6, stock_tokens * 1.3, f"reported stock of public text, about {format_count(stock_tokens)} tokens",
@@ -305,7 +349,7 @@ def plot_composition(laws: Mapping[str, OvertrainingLaw], flops: np.ndarray, tok
     """Reducible loss against compute at ``token_multiplier`` tokens per parameter for each of Gadre et al.
     2024's laws (solid), and for each the line with RedPajama's slope through its first point (dotted): what
     "composition changes only the offset" would draw."""
-    fig, (ax,) = _figure(6.4, 3.8, columns=1)
+    fig, ax = new_axes((6.4, 3.8))
     flops = np.asarray(flops, float)
     colours = {"c4_original": PALETTE["blue"], "rpj": PALETTE["orange"], "rw_original": PALETTE["green"]}
     reference = laws["rpj"].eta

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -45,6 +45,11 @@ LAST_STEPS = 100
 SMOOTHING = 20
 
 
+def _plain_tick(value: float, _position: int) -> str:
+    """A tick label in the shortest plain form (2.5, not 2.5e+00)."""
+    return f"{value:g}"
+
+
 def balancing_history(setting: str, seed: int = 0) -> RouterHistory:
     """The toy router of :func:`~lectures_lib.moe.simulate_router` (8 experts, top-2) under a balancing setting
     of :data:`BALANCING_SETTINGS`."""
@@ -58,7 +63,7 @@ def balancing_history(setting: str, seed: int = 0) -> RouterHistory:
 class RoutingPlot(ReadoutDescription):
     """Handle on the routing figure; :meth:`update` sets the balancing setting and the capacity factor."""
 
-    TITLE = "Expert loads of a simulated router (8 experts, top-2)."
+    TITLE = "Expert loads of a simulated router."
 
     fig: Figure
     bars_ax: Axes
@@ -68,16 +73,23 @@ class RoutingPlot(ReadoutDescription):
     capacity_line: Line2D
     drop_curve: Line2D
     readout: Text
-    histories: dict[str, RouterHistory] = field(default_factory=dict)
+    #: The simulated run of every balancing setting, computed when the plot is built (see :func:`plot_routing`).
+    histories: dict[str, RouterHistory]
 
     @property
     def dynamic_artists(self) -> tuple[Artist, ...]:
         return (*self.kept_bars.patches, *self.dropped_bars.patches, self.capacity_line, self.drop_curve,
                 self.readout)
 
+    def describe(self) -> str:
+        history = next(iter(self.histories.values()))
+        return (f"Expert loads of a simulated router ({history.n_experts} experts, top-{history.top_k}). "
+                + " ".join(self.readout.get_text().split()))
+
     def history(self, balancing: str) -> RouterHistory:
+        """The precomputed run under ``balancing`` (a key of :data:`BALANCING_SETTINGS`)."""
         if balancing not in self.histories:
-            self.histories[balancing] = balancing_history(balancing)
+            raise ValueError(f"balancing must be one of {list(self.histories)}, got {balancing!r}")
         return self.histories[balancing]
 
     def update(self, balancing: str, capacity_factor: float) -> None:
@@ -113,7 +125,12 @@ def plot_routing(balancing: str = "none", capacity_factor: float = 1.25, ax: Axe
     """Left: each expert's share of the assignments (last steps of the simulated run), in multiples of the
     even share, with the capacity as a dashed line and the dropped excess in red. Right: the share of
     assignments dropped at each training step (averaged over 20 steps). ``ax`` (optional) is used for the left
-    panel; the right panel is then added beside it."""
+    panel; the right panel is then added beside it. The runs of all the balancing settings are simulated here,
+    so that :meth:`RoutingPlot.update` only moves artists."""
+    if balancing not in BALANCING_SETTINGS:
+        raise ValueError(f"balancing must be one of {list(BALANCING_SETTINGS)}, got {balancing!r}")
+    histories = {setting: balancing_history(setting) for setting in BALANCING_SETTINGS}
+    n_experts = histories[balancing].n_experts
     with mpl.rc_context(HOUSE_STYLE):
         if ax is None:
             fig = plt.figure(figsize=(7.2, 4.4))
@@ -122,13 +139,14 @@ def plot_routing(balancing: str = "none", capacity_factor: float = 1.25, ax: Axe
             fig, bars_ax = ax.figure, ax
             drop_ax = fig.add_subplot(1, 2, 2)
         fig.subplots_adjust(left=0.1, right=0.98, top=0.96, bottom=0.4, wspace=0.32)
-    experts = np.arange(1, 9)
-    kept = bars_ax.bar(experts, np.zeros(8), color=PALETTE["blue"], label="processed")
-    dropped = bars_ax.bar(experts, np.zeros(8), color=PALETTE["red"], hatch="//", label="dropped")
-    (capacity_line,) = bars_ax.plot([0.4, 8.6], [1, 1], "--", color=PALETTE["black"], linewidth=1.5,
+    experts = np.arange(1, n_experts + 1)
+    edges = (0.4, n_experts + 0.6)
+    kept = bars_ax.bar(experts, np.zeros(n_experts), color=PALETTE["blue"], label="processed")
+    dropped = bars_ax.bar(experts, np.zeros(n_experts), color=PALETTE["red"], hatch="//", label="dropped")
+    (capacity_line,) = bars_ax.plot(edges, [1, 1], "--", color=PALETTE["black"], linewidth=1.5,
                                     label="capacity")
     bars_ax.axhline(1, color=PALETTE["grey"], linewidth=1, zorder=0)
-    bars_ax.set_xlim(0.4, 8.6)
+    bars_ax.set_xlim(*edges)
     bars_ax.set_ylim(0, 4.4)
     bars_ax.set_xticks(experts)
     label_axes(bars_ax, "expert", "share of assignments\n(multiples of the even share)")
@@ -139,7 +157,7 @@ def plot_routing(balancing: str = "none", capacity_factor: float = 1.25, ax: Axe
     drop_ax.set_ylim(0, 75)
     label_axes(drop_ax, "training step", "assignments dropped (%)")
     readout = fig.text(0.02, 0.02, "", family="monospace", fontsize=9, va="bottom", ha="left", wrap=False)
-    plot = RoutingPlot(fig, bars_ax, drop_ax, kept, dropped, capacity_line, drop_curve, readout)
+    plot = RoutingPlot(fig, bars_ax, drop_ax, kept, dropped, capacity_line, drop_curve, readout, histories)
     plot.update(balancing, capacity_factor)
     return plot
 
@@ -237,7 +255,7 @@ def plot_routed_scaling(flops: np.ndarray, granularities: tuple[float, ...] = (1
                 label=f"MoE, 64x expansion, granularity G = {gran:g}")
     label_axes(ax, "training compute 6 N_active D (FLOPs)", "compute-optimal loss (nats per token)", loglog=True)
     ax.yaxis.set_major_locator(mpl.ticker.FixedLocator([1.5, 2, 2.5, 3, 3.5]))
-    ax.yaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda y, _: f"{y:g}"))
+    ax.yaxis.set_major_formatter(mpl.ticker.FuncFormatter(_plain_tick))
     ax.yaxis.set_minor_formatter(mpl.ticker.NullFormatter())
     ax.legend(fontsize=9, loc="lower left")
     return fig

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import matplotlib as mpl
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
@@ -13,9 +12,9 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.text import Text
 
-from ..plotting import HOUSE_STYLE, PALETTE, format_count, label_axes, new_axes, readout_box
-from ..quantization import relative_error
-from ..tiny_lm import MATRICES, TrainedLM, quantized_loss, stored_bytes, train_tiny_lm
+from .. import quantization
+from ..plotting import PALETTE, format_count, label_axes, new_axes, readout_box
+from ..tiny_lm import MATRICES, TinyLM, TrainedLM, train_tiny_lm
 from .core import Control, ReadoutDescription, make_explorer
 
 #: The explorer's grid: bits, and block sizes ("matrix": one scale per matrix; "row": one per row).
@@ -28,6 +27,14 @@ _COLOURS = (PALETTE["red"], PALETTE["orange"], PALETTE["blue"], PALETTE["green"]
 _LAST_TABLE: list = []
 
 
+def _block_length(choice: object, w: np.ndarray) -> int | None:
+    """The ``block_size`` of :func:`~lectures_lib.quantization.quantize` for a block choice of :data:`BLOCK_GRID`
+    ("matrix": None, one scale; "row": the row length, one scale per row; else the length itself)."""
+    if choice == "matrix":
+        return None
+    return w.shape[-1] if choice == "row" else choice
+
+
 def quantization_table(trained: TrainedLM, bits_grid=BITS_GRID, blocks=BLOCK_GRID, scheme: str = "absmax"
                        ) -> dict[tuple, tuple[float, float, float]]:
     """For every (bits, block) pair (block "matrix", "row" or a length): (stored bits per weight, relative RMS
@@ -37,20 +44,30 @@ def quantization_table(trained: TrainedLM, bits_grid=BITS_GRID, blocks=BLOCK_GRI
     if _LAST_TABLE and _LAST_TABLE[0] is trained and _LAST_TABLE[1] == key:
         return dict(_LAST_TABLE[2])
     model, base = trained.model, trained.held_out_loss
-    weights = [model.weights[name] for name in MATRICES]
-    n_weights = sum(w.size for w in weights)
-    flat = np.concatenate([w.ravel() for w in weights]).astype(np.float64)
+    n_weights = sum(model.weights[name].size for name in MATRICES)
+    reference = np.concatenate([model.weights[name].ravel() for name in MATRICES]).astype(np.float64)
+    mean_square = np.mean(reference**2)
     table = {}
     for bits in bits_grid:
         for choice in blocks:
-            block = None if choice == "matrix" else choice
-            errors = [relative_error(w, bits, scheme, w.shape[-1] if block == "row" else block) ** 2
-                      * np.mean(w.astype(np.float64) ** 2) * w.size for w in weights]
-            rms = float(np.sqrt(sum(errors) / n_weights / np.mean(flat**2)))
-            stored = 8.0 * stored_bytes(model, bits, scheme, block) / n_weights
-            table[bits, choice] = (stored, rms, quantized_loss(model, trained.held_out, bits, scheme, block) - base)
+            stored_bytes = squared_error = 0.0
+            restored = {}
+            for name in MATRICES:
+                w = model.weights[name]
+                q = quantization.quantize(w, bits, scheme, _block_length(choice, w))
+                restored[name] = quantization.dequantize(q)  # what the model computes with (float32)
+                stored_bytes += q.nbytes
+                squared_error += np.sum((restored[name].astype(np.float64) - w) ** 2)
+            rms = float(np.sqrt(squared_error / n_weights / mean_square))
+            loss = TinyLM({**model.weights, **restored}).loss(trained.held_out)
+            table[bits, choice] = (8.0 * stored_bytes / n_weights, rms, loss - base)
     _LAST_TABLE[:] = [trained, key, dict(table)]
     return table
+
+
+def _count_tick(value: float, _position: int) -> str:
+    """A tick label as a count (10K, 1M)."""
+    return format_count(value)
 
 
 @dataclass
@@ -148,8 +165,7 @@ def plot_loss_by_scheme(curves: dict[str, tuple[np.ndarray, np.ndarray]], nf4: d
 def plot_ptq_growth(tokens: np.ndarray, degradation: dict[str, np.ndarray], slope: float) -> Figure:
     """Loss added by quantizing checkpoints of one training run, against the tokens each had seen (log-log),
     with a dotted line of slope ``slope`` (Kumar et al.'s gamma_D) through each first point."""
-    with mpl.rc_context(HOUSE_STYLE):
-        fig, ax = plt.subplots(figsize=(6.4, 4.2), layout="constrained")
+    fig, ax = new_axes((6.4, 4.2))
     tokens = np.asarray(tokens, dtype=float)
     for (label, values), colour in zip(degradation.items(), (PALETTE["blue"], PALETTE["orange"]), strict=False):
         ax.plot(tokens, values, "o-", color=colour, label=label)
@@ -158,7 +174,7 @@ def plot_ptq_growth(tokens: np.ndarray, degradation: dict[str, np.ndarray], slop
     label_axes(ax, "training characters seen", "loss increase after quantizing (nats/char)", loglog=True)
     ticks = tokens[:: max(1, len(tokens) // 4)]
     ax.xaxis.set_major_locator(mpl.ticker.FixedLocator(ticks))
-    ax.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda x, _: format_count(x)))
+    ax.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(_count_tick))
     ax.xaxis.set_minor_formatter(mpl.ticker.NullFormatter())
     ax.legend(fontsize=9, loc="upper left")
     return fig

@@ -7,7 +7,7 @@ an imperfect verifier, majority voting, and one answer from a model k times larg
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -19,7 +19,7 @@ from matplotlib.lines import Line2D
 from matplotlib.text import Text
 
 from .. import _validate as v
-from ..plotting import HOUSE_STYLE, PALETTE, label_axes, readout_box
+from ..plotting import HOUSE_STYLE, PALETTE, label_axes, new_axes, readout_box
 from ..test_time import (
     DEFAULT_SKILL,
     BetaDifficulty,
@@ -39,6 +39,11 @@ VERIFIER_RATES: tuple[float, float] = (0.9, 0.05)
 #: Problems drawn per difficulty mix, and the seed (the figures are reproducible).
 EXPLORER_PROBLEMS = 2000
 EXPLORER_SEED = 4
+
+
+def _whole_tick(value: float, _position: int) -> str:
+    """A tick label as a whole number with thousands separators (1,000)."""
+    return f"{value:,.0f}"
 
 
 def _accuracy_curves(mean: float, concentration: float, skill: SkillModel, grid: np.ndarray
@@ -71,8 +76,9 @@ class SamplingPlot(ReadoutDescription):
     readout: Text
     concentration: float
     skill: SkillModel
-    grid: np.ndarray = field(default_factory=lambda: np.unique(np.rint(np.logspace(0, 3, 22))))
-    _cache: dict = field(default_factory=dict)
+    grid: np.ndarray
+    #: The curves of every mean of :data:`MEAN_CHOICES`, computed when the plot is built (see :func:`plot_sampling`).
+    curves: dict[float, dict[str, np.ndarray]]
 
     @property
     def dynamic_artists(self) -> tuple[Artist, ...]:
@@ -80,11 +86,10 @@ class SamplingPlot(ReadoutDescription):
 
     def update(self, mean: float, samples: float) -> None:
         """Problems whose single-sample accuracy averages ``mean``; a budget of ``samples`` samples per problem."""
-        m = float(v.in_range(mean, "mean", 0.01, 0.9))
+        if mean not in self.curves:
+            raise ValueError(f"mean must be one of {MEAN_CHOICES}, got {mean!r}")
         k = float(v.in_range(samples, "samples", *SAMPLES_RANGE))
-        if m not in self._cache:
-            self._cache[m] = _accuracy_curves(m, self.concentration, self.skill, self.grid)
-        curves = self._cache[m]
+        curves = self.curves[mean]
         for name, line in self.lines.items():
             line.set_data(self.grid, curves[name])
         at_k = {name: float(np.interp(np.log(k), np.log(self.grid), curve)) for name, curve in curves.items()}
@@ -117,10 +122,17 @@ def plot_sampling(mean: float = 0.2, samples: float = 100.0, ax: Axes | None = N
     a Beta distribution of mean ``mean`` and alpha + beta = ``concentration``: coverage (exact), best-of-k with a
     verifier accepting 90% of correct and 5% of wrong samples, majority vote (simulated, seeded), and one answer
     from a model k times larger (same FLOPs at equal answer length; :class:`~lectures_lib.test_time.SkillModel`).
+    ``mean`` is one of :data:`MEAN_CHOICES`: the curves of all of them are computed here, so that
+    :meth:`SamplingPlot.update` only moves artists.
     """
+    if mean not in MEAN_CHOICES:
+        raise ValueError(f"mean must be one of {MEAN_CHOICES}, got {mean!r}")
+    c = float(v.positive(concentration, "concentration"))
+    skill = v.law(skill, SkillModel, "skill")
+    grid = np.unique(np.rint(np.logspace(0, 3, 22)))
+    curves = {m: _accuracy_curves(m, c, skill, grid) for m in MEAN_CHOICES}
     if ax is None:
-        with mpl.rc_context(HOUSE_STYLE):
-            fig, ax = plt.subplots(figsize=(6.6, 5.0), layout="constrained")
+        fig, ax = new_axes((6.6, 5.0))
     else:
         fig = ax.figure
     lines, dots = {}, {}
@@ -132,11 +144,10 @@ def plot_sampling(mean: float = 0.2, samples: float = 100.0, ax: Axes | None = N
     ax.set_xlim(*SAMPLES_RANGE)
     ax.set_ylim(0, 100)
     label_axes(ax, "samples per problem k", "problems solved (%)")
-    ax.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda x, _: f"{x:,.0f}"))
+    ax.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(_whole_tick))
     readout = readout_box(ax, "upper left", fontsize=9)
     fig.legend(loc="outside lower center", ncol=2, fontsize=9)
-    plot = SamplingPlot(fig, ax, lines, dots, budget_line, readout, float(v.positive(concentration, "concentration")),
-                        v.law(skill, SkillModel, "skill"))
+    plot = SamplingPlot(fig, ax, lines, dots, budget_line, readout, c, skill, grid, curves)
     plot.update(mean, samples)
     return plot
 
@@ -148,7 +159,7 @@ def explore_sampling(mean: float = 0.2, samples: float = 100.0, *, concentration
     mix = Control("mean", "single-sample accuracy (Beta mean)", "choice", MEAN_CHOICES,
                   tuple(f"{100 * m:g}%" for m in MEAN_CHOICES), mean)
     budget = log_control("samples", "samples per problem", *SAMPLES_RANGE, per_decade=2, start=samples,
-                         label=lambda k: f"{k:,.0f}", step=0.25)
+                         label="{:,.0f}", step=0.25)
     return make_explorer(plot_sampling(mix.start, budget.start, concentration=concentration), [mix, budget])
 
 
@@ -162,8 +173,7 @@ def plot_estimator_bias(n: int = 20, k: int = 10, p: np.ndarray | None = None) -
     moments = [estimator_moments(float(q), n, k) for q in probs]
     true, mean, sd, plug = (np.array([getattr(m, a) for m in moments]) * 100
                             for a in ("true", "unbiased_mean", "unbiased_sd", "plug_in_mean"))
-    with mpl.rc_context(HOUSE_STYLE):
-        fig, ax = plt.subplots(figsize=(6.4, 4.2), layout="constrained")
+    fig, ax = new_axes((6.4, 4.2))
     ax.fill_between(probs * 100, np.clip(mean - sd, 0, 100), np.clip(mean + sd, 0, 100), color=PALETTE["sky"],
                     alpha=0.35, label="unbiased estimate, ±1 standard deviation")
     ax.plot(probs * 100, true, color=PALETTE["black"], label=f"true pass@{k}")
@@ -202,7 +212,7 @@ def plot_coverage_fit(samples: np.ndarray, simulated: np.ndarray, coverage_law: 
                   linestyle="-", linewidth=1, label=label)
     left.set_xscale("log")
     label_axes(left, "samples per problem k", "coverage (%)")
-    left.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda x, _: f"{x:,.0f}"))
+    left.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(_whole_tick))
     left.set_ylim(0, 100)
     left.legend(fontsize=9, loc="upper left")
     label_axes(right, "samples per problem k", "−log coverage", loglog=True)
@@ -215,8 +225,7 @@ def plot_verifier_plateaus(p: np.ndarray, samples: np.ndarray, false_positive_ra
     """Accuracy against samples per problem for best-of-N with verifiers of several false-positive rates (exact,
     averaged over the problems ``p``), with the coverage (a perfect verifier) and majority voting (simulated)."""
     k = v.positive(samples, "samples")
-    with mpl.rc_context(HOUSE_STYLE):
-        fig, ax = plt.subplots(figsize=(6.6, 4.6), layout="constrained")
+    fig, ax = new_axes((6.6, 4.6))
     ax.plot(k, 100 * np.asarray(coverage), color=PALETTE["blue"], label="coverage (a perfect verifier)")
     shades = (PALETTE["green"], PALETTE["purple"], PALETTE["red"], PALETTE["grey"])
     for rate, colour in zip(false_positive_rates, shades, strict=False):
@@ -227,7 +236,7 @@ def plot_verifier_plateaus(p: np.ndarray, samples: np.ndarray, false_positive_ra
     ax.plot(k, 100 * np.asarray(majority), color=PALETTE["orange"], linestyle="--", label="majority vote")
     ax.set_xscale("log")
     label_axes(ax, "samples per problem N", "problems solved (%)")
-    ax.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda x, _: f"{x:,.0f}"))
+    ax.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(_whole_tick))
     ax.set_ylim(0, 100)
     ax.legend(fontsize=9, loc="upper left")
     return fig
@@ -239,8 +248,7 @@ def plot_compute_matched(difficulty: np.ndarray, curves: dict[str, np.ndarray]) 
     d = v.finite(difficulty, "difficulty")
     if not isinstance(curves, dict) or not curves:
         raise TypeError("curves must be a non-empty dict of label -> accuracy array")
-    with mpl.rc_context(HOUSE_STYLE):
-        fig, ax = plt.subplots(figsize=(6.6, 5.2), layout="constrained")
+    fig, ax = new_axes((6.6, 5.2))
     styles = ((PALETTE["grey"], ":"), (PALETTE["blue"], "-"), (PALETTE["green"], "-"), (PALETTE["purple"], "-"),
               (PALETTE["orange"], "-."), (PALETTE["red"], "--"))
     for (label, accuracy), (colour, style) in zip(curves.items(), styles, strict=False):
