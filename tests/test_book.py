@@ -181,7 +181,7 @@ LECTURE_SLIDES = (
     "Modern Efficiency Techniques", "Real World Example: LLaMA-3 Scaling", "Challenges in Modern Scaling",
     "Future of LLM Scaling Beyond 2025", "Take-away points",
 )
-_PLACE = re.compile(r"\{doc\}`([^`<]*?)`,\s*\*([^*]+)\*")
+_PLACE = re.compile(r"\{doc\}`[^`<]*<([^`>]+)>`,\s*\*([^*]+)\*")
 
 
 def _headings(page: str) -> set[str]:
