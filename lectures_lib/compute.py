@@ -188,23 +188,45 @@ def context_for_attention_share(n_params: ArrayLike, n_layers: ArrayLike, d_attn
     return v.scalar_or_array(s / (1 - s) * n / (layers * attn))
 
 
+def attention_layer_params(d_model: ArrayLike, n_heads: ArrayLike, n_kv_heads: ArrayLike,
+                           head_dim: ArrayLike) -> float | np.ndarray:
+    """Weights of one grouped-query attention block: the query and output projections, d_model x heads x
+    head_dim each, and the key and value projections, d_model x KV heads x head_dim each (no biases).
+
+    With ``n_kv_heads`` = ``n_heads`` this is ordinary multi-head attention, 4 d_model d_attn. Vectorised;
+    whole-number shapes give whole numbers, exact in float64 below 2**53.
+    """
+    width = v.positive(d_model, "d_model")
+    heads = v.positive(n_heads, "n_heads")
+    kv_heads = v.positive(n_kv_heads, "n_kv_heads")
+    size = v.positive(head_dim, "head_dim")
+    return v.scalar_or_array(width * size * (2 * heads + 2 * kv_heads))
+
+
+def feed_forward_params(d_model: ArrayLike, d_ff: ArrayLike, gated: bool = True) -> float | np.ndarray:
+    """Weights of one feed-forward block of width ``d_ff``: 3 d_model d_ff when ``gated`` (SwiGLU: gate, up and
+    down matrices), 2 d_model d_ff otherwise (ReLU or GELU: up and down). No biases. Vectorised."""
+    if not isinstance(gated, (bool, np.bool_)):
+        raise TypeError(f"gated must be True or False, got {gated!r}")
+    width = v.positive(d_model, "d_model")
+    ff = v.positive(d_ff, "d_ff")
+    return v.scalar_or_array((3 if gated else 2) * width * ff)
+
+
 def gated_transformer_params(n_layers: ArrayLike, d_model: ArrayLike, n_heads: ArrayLike, n_kv_heads: ArrayLike,
                              head_dim: ArrayLike, d_ff: ArrayLike) -> float | np.ndarray:
     """Parameters in the blocks of a Llama-style Transformer (grouped-query attention, gated feed-forward).
 
     Per layer: the query and output projections, d_model x heads x head_dim each; the key and value
-    projections, d_model x KV heads x head_dim each; three feed-forward matrices of d_model x d_ff
-    (SwiGLU). Norms, embeddings and the output head are left out: this is Kaplan's non-embedding N.
+    projections, d_model x KV heads x head_dim each (:func:`attention_layer_params`); three feed-forward
+    matrices of d_model x d_ff (SwiGLU, :func:`feed_forward_params`). Norms, embeddings and the output head
+    are left out: this is Kaplan's non-embedding N.
     Llama 3 8B (Dubey et al. 2024, Table 3): 32 x (41.9M + 176.2M) = 6.98B.
     """
     layers = v.positive(n_layers, "n_layers")
-    width = v.positive(d_model, "d_model")
-    heads = v.positive(n_heads, "n_heads")
-    kv_heads = v.positive(n_kv_heads, "n_kv_heads")
-    size = v.positive(head_dim, "head_dim")
-    ff = v.positive(d_ff, "d_ff")
-    attention = width * size * (2 * heads + 2 * kv_heads)
-    return v.scalar_or_array(layers * (attention + 3 * width * ff))
+    attention = np.asarray(attention_layer_params(d_model, n_heads, n_kv_heads, head_dim))
+    feed_forward = np.asarray(feed_forward_params(d_model, d_ff, gated=True))
+    return v.scalar_or_array(layers * (attention + feed_forward))
 
 
 #: Feed-forward (SwiGLU) width of the Llama 3 models, d_ff (Dubey et al. 2024, arXiv 2407.21783, Table 3:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _validate as v
+from ._numerics import softmax
 from ._validate import ArrayLike
 
 
@@ -26,16 +27,10 @@ def soft_targets(logits: ArrayLike, temperature: float = 1.0) -> np.ndarray:
     """Softmax of ``logits / temperature`` over the last axis (Hinton et al. 2015, Eq. 1).
 
     A temperature above 1 softens the distribution and shows the student how the teacher ranks the
-    wrong answers; 1 gives the teacher's own probabilities.
+    wrong answers; 1 gives the teacher's own probabilities. The shared :func:`lectures_lib._numerics.softmax`
+    under Hinton's name.
     """
-    z = v.finite(logits, "logits")
-    if z.ndim == 0:
-        raise ValueError("logits must have at least one axis (one logit per class)")
-    t = v.scalar(temperature, "temperature")
-    z = z / t
-    z = z - z.max(axis=-1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=-1, keepdims=True)
+    return softmax(logits, axis=-1, temperature=temperature)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -21,10 +21,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _validate as v
+from ._numerics import softmax
 from ._validate import ArrayLike
 from .chinchilla import ChinchillaLaw
-from .compute import embedding_params, inference_flops, training_flops
-from .lifetime import weight_bytes
+from .compute import attention_layer_params, embedding_params, feed_forward_params, inference_flops, training_flops
+from .lifetime import kv_cache_bytes_per_token, weight_bytes
 
 #: The two orders of the routing operations: softmax over the top-k logits (Shazeer et al. 2017's
 #: Softmax(KeepTopK(H(x), k)); Mixtral, Jiang et al. 2024, Sec. 2.1) or softmax over all experts and then the
@@ -138,22 +139,28 @@ class MoEConfig:
 
     # -- the pieces, per layer ---------------------------------------------------------------------
     @property
+    def _kv_heads(self) -> int:
+        """Key/value heads: ``n_kv_heads``, or ``n_heads`` (multi-head attention) when it is None."""
+        return self.n_heads if self.n_kv_heads is None else self.n_kv_heads
+
+    @property
     def attention_params(self) -> int:
         """Weights of one self-attention block: Q, K, V and output projections (or MLA's)."""
         if self.mla is not None:
             return self.mla.params(self.d_model, self.n_heads)
-        kv = self.n_heads if self.n_kv_heads is None else self.n_kv_heads
-        return 2 * self.d_model * self.n_heads * self.head_dim + 2 * self.d_model * kv * self.head_dim
+        return int(attention_layer_params(self.d_model, self.n_heads, self._kv_heads, self.head_dim))
 
     @property
     def expert_params(self) -> int:
         """Weights of one expert: 3 d_model d_ff (gated, SwiGLU) or 2 d_model d_ff (ReLU)."""
-        return (3 if self.gated else 2) * self.d_model * self.d_ff_expert
+        return int(feed_forward_params(self.d_model, self.d_ff_expert, gated=self.gated))
 
     @property
     def dense_ffn_params(self) -> int:
         """Weights of the feed-forward block of a dense layer (0 when there is none)."""
-        return (3 if self.gated else 2) * self.d_model * self.d_ff_dense
+        if not self.d_ff_dense:
+            return 0
+        return int(feed_forward_params(self.d_model, self.d_ff_dense, gated=self.gated))
 
     @property
     def router_params(self) -> int:
@@ -227,9 +234,10 @@ class MoEConfig:
     def kv_cache_values_per_token(self) -> int:
         """Values the KV cache keeps per token of context (keys and values of every decoder layer; MLA's
         compressed latent). Multiply by bytes per value for bytes."""
-        per_layer = (self.mla.cached_values_per_layer if self.mla is not None
-                     else 2 * (self.n_kv_heads or self.n_heads) * self.head_dim)
-        return self.n_layers * per_layer
+        if self.mla is not None:
+            return self.n_layers * self.mla.cached_values_per_layer
+        # one byte per value: lifetime.kv_cache_bytes_per_token counts the values themselves
+        return int(kv_cache_bytes_per_token(self.n_layers, self._kv_heads, self.head_dim, bytes_per_value=1.0))
 
 
 #: Mixtral 8x7B (Jiang et al. 2024, arXiv 2401.04088, Sec. 2 and Table 1; the released ``config.json``):
@@ -276,14 +284,6 @@ def _logits(value: object, name: str = "logits") -> np.ndarray:
     if array.ndim != 2 or array.shape[1] < 1:
         raise ValueError(f"{name} must be a 2-D array of shape (tokens, experts), got shape {array.shape}")
     return array
-
-
-def softmax(logits: ArrayLike, axis: int = -1) -> np.ndarray:
-    """exp(z_i) / sum_j exp(z_j) along ``axis``, computed stably (the largest logit is subtracted first)."""
-    z = v.finite(logits, "logits")
-    z = z - z.max(axis=axis, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=axis, keepdims=True)
 
 
 def top_k_route(logits: ArrayLike, top_k: int, *, order: str = "topk_then_softmax"

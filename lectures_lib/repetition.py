@@ -71,10 +71,11 @@ def effective_tokens_ceiling(unique_tokens: ArrayLike, *, r_star: float = MUENNI
 def unique_params(unique_tokens: ArrayLike, n_params: ArrayLike | None = None, *,
                   law: ChinchillaLaw = MUENNIGHOFF_2023_C4) -> float | np.ndarray:
     """U_N = min(N_opt(U_D), N): the compute-optimal size under ``law`` for a run of ``unique_tokens`` tokens
-    (Muennighoff et al. 2023, Eq. 7: ((U_D G)**(beta / alpha)) G), capped at ``n_params`` if given."""
+    (Muennighoff et al. 2023, Eq. 7: ((U_D G)**(beta / alpha)) G, which is
+    :meth:`~lectures_lib.chinchilla.ChinchillaLaw.params_for_tokens`), capped at ``n_params`` if given."""
     v.law(law, ChinchillaLaw)
-    u = v.positive(unique_tokens, "unique_tokens")
-    n_opt = (u * law.G) ** (law.beta / law.alpha) * law.G
+    u = v.positive(unique_tokens, "unique_tokens")  # validated here so that an error names unique_tokens
+    n_opt = np.asarray(law.params_for_tokens(u))
     if n_params is None:
         return v.scalar_or_array(n_opt)
     return v.scalar_or_array(np.minimum(n_opt, v.positive(n_params, "n_params")))

@@ -29,7 +29,7 @@ from scipy.special import gammaln
 
 from . import _validate as v
 from ._validate import ArrayLike
-from .compute import forward_flops_per_token, inference_flops, training_flops
+from .compute import inference_flops, training_flops
 
 # ------------------------------------------------------------------------------------------------
 # Published numbers
@@ -445,8 +445,8 @@ def reasoning_flops(n_params: ArrayLike, reasoning_tokens: ArrayLike, *, n_layer
     prompt = v.non_negative(prompt_tokens, "prompt_tokens")
     layers = v.scalar(n_layers, "n_layers")
     width = v.scalar(d_attn, "d_attn")
-    forward_flops_per_token(n_params, layers, 1.0, width)  # validates n_params with the library's own checks
-    linear = np.asarray(inference_flops(n_params, length))
+    n = v.positive(n_params, "n_params")
+    linear = np.asarray(inference_flops(n, length))
     return v.scalar_or_array(linear + 2 * layers * width * (prompt * length + length * (length + 1) / 2))
 
 

@@ -20,6 +20,7 @@ from functools import cached_property, lru_cache
 import numpy as np
 
 from . import _validate as v
+from ._numerics import log_softmax_unchecked, softmax_unchecked
 
 #: Modules whose source is the training text, and those held out for the loss.
 TRAIN_MODULES: tuple[str, ...] = ("textwrap", "string", "difflib", "heapq", "bisect", "fractions", "calendar",
@@ -111,11 +112,8 @@ class TinyLM:
         contexts, targets = _windows(_ids(ids))
         total = 0.0
         for start in range(0, len(targets), 16384):
-            logits = self.logits(contexts[start:start + 16384]).astype(np.float64)
-            logits -= logits.max(axis=1, keepdims=True)
-            log_norm = np.log(np.exp(logits).sum(axis=1))
-            chosen = logits[np.arange(len(logits)), targets[start:start + 16384]]
-            total += float((log_norm - chosen).sum())
+            log_p = log_softmax_unchecked(self.logits(contexts[start:start + 16384]).astype(np.float64), axis=1)
+            total -= float(log_p[np.arange(len(log_p)), targets[start:start + 16384]].sum())
         return total / len(targets)
 
     def with_matrices(self, transform: Callable[[np.ndarray], np.ndarray]) -> TinyLM:
@@ -163,10 +161,7 @@ def _gradients(w: dict[str, np.ndarray], contexts: np.ndarray, targets: np.ndarr
     x = w["embedding"][contexts].reshape(n, -1)
     pre = x @ w["hidden"].T + w["hidden_bias"]
     h = np.maximum(pre, 0.0)
-    logits = h @ w["output"].T + w["output_bias"]
-    logits -= logits.max(axis=1, keepdims=True)
-    p = np.exp(logits)
-    p /= p.sum(axis=1, keepdims=True)
+    p = softmax_unchecked(h @ w["output"].T + w["output_bias"], axis=1)  # float32, like the weights
     p[np.arange(n), targets] -= 1.0
     p /= n
     dh = (p @ w["output"]) * (pre > 0)

@@ -20,7 +20,6 @@ import numpy as np
 from . import _validate as v
 from ._validate import ArrayLike
 from .chinchilla import GOPHER_FLOPS, LLAMA3_PROJECTION
-from .compute import training_flops
 from .models import get_model
 
 #: Epoch AI (report of May 2024): training compute of notable models grew 4 to 5 times a year from 2010 to
@@ -73,7 +72,7 @@ class ComputeRecord:
 
 def _computed(name: str, year: float, dated_by: str) -> ComputeRecord:
     model = get_model(name)
-    return ComputeRecord(name, year, float(training_flops(model.n_params, model.n_tokens)), "computed",
+    return ComputeRecord(name, year, model.training_flops, "computed",
                          f"6ND of the sizes in {model.where} [{model.citation}]", model.status, dated_by)
 
 
@@ -105,21 +104,29 @@ def get_record(name: str) -> ComputeRecord:
     raise KeyError(f"no record called {name!r}; known: {', '.join(r.name for r in FRONTIER_COMPUTE)}")
 
 
+def _growth(growth_per_year: ArrayLike, name: str = "growth_per_year") -> np.ndarray:
+    """``growth_per_year`` checked: finite factors > 1. A factor of 1 or less is no growth trend (no doubling
+    time, no year at which a larger budget is reached), so every function of this module refuses it alike.
+    Called as a check of :func:`lectures_lib._validate.scalar` too, hence the ``name`` argument."""
+    g = v.positive(growth_per_year, name)
+    if (g <= 1).any():
+        raise ValueError(f"{name} must be > 1 (a growing trend), got {g[g <= 1].flat[0]:g}")
+    return g
+
+
 def doubling_time_months(growth_per_year: ArrayLike) -> float | np.ndarray:
     """Months for compute to double at ``growth_per_year`` times a year: 12 ln 2 / ln g (g > 1)."""
-    g = v.positive(growth_per_year, "growth_per_year")
-    if (g <= 1).any():
-        raise ValueError(f"growth_per_year must be > 1 (a growing trend), got {g[g <= 1].flat[0]:g}")
+    g = _growth(growth_per_year)
     return v.scalar_or_array(12 * np.log(2) / np.log(g))
 
 
 def trend_flops(year: ArrayLike, anchor_year: float, anchor_flops: float,
                 growth_per_year: float = EPOCH_GROWTH_SINCE_2010) -> float | np.ndarray:
-    """Compute on an exponential trend through (``anchor_year``, ``anchor_flops``): C0 g**(year - year0)."""
+    """Compute on an exponential trend through (``anchor_year``, ``anchor_flops``): C0 g**(year - year0), g > 1."""
     t = v.finite(year, "year")
     t0 = v.scalar(anchor_year, "anchor_year", v.finite)
     c0 = v.scalar(anchor_flops, "anchor_flops")
-    g = v.scalar(growth_per_year, "growth_per_year")
+    g = v.scalar(growth_per_year, "growth_per_year", _growth)
     return v.scalar_or_array(c0 * g ** (t - t0))
 
 
@@ -129,9 +136,7 @@ def year_for_flops(flops: ArrayLike, anchor_year: float, anchor_flops: float,
     c = v.positive(flops, "flops")
     t0 = v.scalar(anchor_year, "anchor_year", v.finite)
     c0 = v.scalar(anchor_flops, "anchor_flops")
-    g = v.scalar(growth_per_year, "growth_per_year")
-    if g <= 1:
-        raise ValueError(f"growth_per_year must be > 1 (a growing trend), got {g:g}")
+    g = v.scalar(growth_per_year, "growth_per_year", _growth)
     return v.scalar_or_array(t0 + np.log(c / c0) / np.log(g))
 
 

@@ -96,3 +96,23 @@ def test_attention_term_is_small_for_wide_models():  # Kaplan et al. 2020, Sec. 
 def test_dense_layer_is_15_params():  # the lecture notes' 4-in, 3-out example: a 3x4 weight matrix and 3 biases
     assert compute.dense_layer_params(4, 3) == np.zeros((3, 4)).size + np.zeros(3).size == 15
     assert compute.dense_layer_params(4, 3, bias=False) == 12
+
+
+def test_layer_helpers_give_llama3_8b():  # Dubey et al. 2024, Table 3: 32 layers x (41.9M + 176.2M) = 6.98B
+    attention = compute.attention_layer_params(4096, 32, 8, 128)
+    feed_forward = compute.feed_forward_params(4096, 14336)
+    assert (attention, feed_forward) == (41_943_040, 176_160_768)
+    assert compute.gated_transformer_params(32, 4096, 32, 8, 128, 14336) == 32 * (attention + feed_forward)
+    assert compute.gated_transformer_params(32, 4096, 32, 8, 128, 14336) == 6_979_321_856
+    assert compute.feed_forward_params(64, 100, gated=False) == 2 * 64 * 100
+    assert compute.attention_layer_params(64, 4, 4, 16) == 4 * 64 * 64  # multi-head: 4 d_model d_attn
+
+
+@pytest.mark.parametrize("call, error, name", [
+    (lambda: compute.attention_layer_params(64, 4, 0, 16), ValueError, "n_kv_heads"),
+    (lambda: compute.feed_forward_params(64, -1), ValueError, "d_ff"),
+    (lambda: compute.feed_forward_params(64, 100, gated="yes"), TypeError, "gated"),
+])
+def test_layer_helpers_name_bad_input(call, error, name):
+    with pytest.raises(error, match=name):
+        call()

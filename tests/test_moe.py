@@ -117,6 +117,21 @@ def test_kv_cache_values():
     # REFERENCE 12c: Mixtral 128 KiB per token in bf16; DeepSeek-V3's MLA keeps 512 + 64 values per layer
     assert moe.MIXTRAL_8X7B.kv_cache_values_per_token() * 2 == 128 * 1024
     assert moe.DEEPSEEK_V3.kv_cache_values_per_token() * 2 == 70_272
+    m = moe.MIXTRAL_8X7B
+    assert m.kv_cache_values_per_token() * 2 == lifetime.kv_cache_bytes_per_token(32, 8, 128, 2.0)
+
+
+def test_pieces_are_the_shared_layer_helpers():  # one formula for MoEConfig and compute.gated_transformer_params
+    m = moe.MIXTRAL_8X7B
+    assert m.attention_params == compute.attention_layer_params(4096, 32, 8, 128)
+    assert m.expert_params == compute.feed_forward_params(4096, 14336)
+    assert moe.SWITCH_C.expert_params == compute.feed_forward_params(2080, 6144, gated=False)
+    assert all(isinstance(x, int) for x in (m.attention_params, m.expert_params, m.total_params))
+    # Llama 3 8B written as a one-expert MoEConfig: its blocks (norms aside) are gated_transformer_params
+    llama = moe.MoEConfig("Llama 3 8B", n_layers=32, d_model=4096, n_heads=32, n_kv_heads=8, head_dim=128,
+                          d_ff_expert=14336, n_experts=1, top_k=1, vocab_size=128256)
+    blocks = llama.total_params - llama.embedding_params - (2 * 32 + 1) * 4096
+    assert blocks == compute.gated_transformer_params(32, 4096, 32, 8, 128, 14336) == 6_979_321_856
 
 
 # -- routing -------------------------------------------------------------------------------------------------

@@ -81,6 +81,10 @@ def test_accelerator_hours_and_cost():  # 3.6e21 FLOPs at 1e15 FLOP/s and 50%: 7
 @pytest.mark.parametrize("call, error, name", [
     (lambda: trends.doubling_time_months(1.0), ValueError, "growth_per_year"),
     (lambda: trends.year_for_flops(1e24, 2020, 1e23, 0.5), ValueError, "growth_per_year"),
+    (lambda: trends.year_for_flops(1e24, 2020, 1e23, 1.0), ValueError, "growth_per_year"),
+    (lambda: trends.trend_flops(2024.0, 2020, 1e23, 1.0), ValueError, "growth_per_year"),
+    (lambda: trends.trend_flops(2024.0, 2020, 1e23, 0.5), ValueError, "growth_per_year"),
+    (lambda: trends.doubling_time_months([4.0, 0.9]), ValueError, "growth_per_year"),
     (lambda: trends.trend_flops("2020", 2020, 1e23), TypeError, "year"),
     (lambda: trends.implied_growth_per_year(1e23, 2022, 1e24, 2020), ValueError, "year_after"),
     (lambda: trends.accelerator_hours(1e24, 1e15, 0.0), ValueError, "utilisation"),

@@ -63,7 +63,8 @@ from .verdict import (
 from .verdict import NOT_ATTEMPTED as NOT_ATTEMPTED_STATUS
 
 __all__ = ["KINDS", "Exercise", "NOT_ATTEMPTED", "Params", "Question", "Session", "Variant", "Verdict", "describe",
-           "is_placeholder", "normalise_student_id", "strict_checks", "values_close", "variant_seed", "verdict"]
+           "is_placeholder", "normalise_student_id", "round_sig", "strict_checks", "values_close", "variant_seed",
+           "verdict"]
 
 #: What a check prints for an answer still holding its placeholder (the verdict's status is "not attempted").
 NOT_ATTEMPTED = "not attempted yet"
@@ -404,6 +405,12 @@ def options_text(options: Sequence[Any], formatter: Callable[[Any], str] = str) 
                                                                                  strict=True))
 
 
+def round_sig(value: float, digits: int = 2) -> float:
+    """``value`` rounded to ``digits`` significant digits, as a float (how drawn parameters are shown: a
+    student reads 3.4e+10, not 33,871,502,216.4)."""
+    return float(f"{value:.{digits}g}")
+
+
 def draw_options(rng: np.random.Generator, right: float, slips: Sequence[float], n_options: int = 4,
                  min_ratio: float = 1.15) -> list[float]:
     """The options of a choose question: ``right`` and ``n_options - 1`` of the ``slips`` (what common errors
@@ -419,7 +426,7 @@ def draw_options(rng: np.random.Generator, right: float, slips: Sequence[float],
             chosen.append(value)
     if len(chosen) < n_options:
         raise ValueError(f"slips must give {n_options - 1} options apart from the right one, got {len(chosen) - 1}")
-    shown = [float(f"{value:.3g}") for value in chosen]
+    shown = [round_sig(value, 3) for value in chosen]
     return [shown[i] for i in rng.permutation(n_options)]
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..test_time import BetaDifficulty, simulate_coverage
-from .core import Exercise, Question, draw_options
+from .core import Exercise, Question, draw_options, round_sig
 
 #: Problems drawn for Question 3's simulated benchmark, and its sample counts (whole numbers, log-spaced).
 Q3_PROBLEMS = 4000
@@ -52,8 +52,8 @@ def _q5(rng: np.random.Generator) -> dict[str, Any]:
     small = float(rng.choice([1.5e9, 3e9, 7e9, 13e9]))
     ratio = int(rng.choice([5, 6, 10, 12, 20]))
     tokens = float(round(rng.uniform(300, 3000), -1))
-    return {"small_params": small, "small_train_tokens": float(f"{small * rng.uniform(60, 400):.2g}"),
-            "large_params": small * ratio, "large_train_tokens": float(f"{small * ratio * rng.uniform(20, 100):.2g}"),
+    return {"small_params": small, "small_train_tokens": round_sig(small * rng.uniform(60, 400)),
+            "large_params": small * ratio, "large_train_tokens": round_sig(small * ratio * rng.uniform(20, 100)),
             "samples": int(round(ratio * rng.uniform(1.5, 3.0))), "generated_tokens": tokens,
             "prompt_tokens": float(round(tokens * rng.uniform(0.05, 0.4), -1))}
 

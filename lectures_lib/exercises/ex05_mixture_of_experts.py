@@ -8,7 +8,7 @@ import numpy as np
 
 from ..compute import TRAINING_FLOPS_PER_PARAM_TOKEN
 from ..moe import KRAJEWSKI_2024_MOE, MoEConfig
-from .core import Exercise, Question, draw_options
+from .core import Exercise, Question, draw_options, round_sig
 
 #: Memory sizes of one accelerator in Question 6, in GB (1e9 bytes).
 ACCELERATOR_GB = (24, 40, 48, 80)
@@ -84,7 +84,7 @@ def _q6(rng: np.random.Generator) -> dict[str, Any]:
 
 def _q8(rng: np.random.Generator) -> dict[str, Any]:
     """A budget, an expansion rate and a granularity (the chapter uses 64 and 1 or 8)."""
-    return {"flops": float(f"{10 ** rng.uniform(20.5, 23.5):.2g}"), "expansion": int(rng.choice([8, 16, 32])),
+    return {"flops": round_sig(10 ** rng.uniform(20.5, 23.5)), "expansion": int(rng.choice([8, 16, 32])),
             "granularity": int(rng.choice([2, 4, 16, 32]))}
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..chinchilla import HOFFMANN_2022
-from .core import Exercise, Question, draw_options
+from .core import Exercise, Question, draw_options, round_sig
 
 #: The law of Question 7 (Hoffmann et al. 2022, Approach 3).
 LAW = HOFFMANN_2022
@@ -19,14 +19,10 @@ ROW_LENGTH = 512
 FLOAT32_BITS = 32
 
 
-def _two_digits(x: float) -> float:
-    return float(f"{x:.2g}")
-
-
 def _q4(rng: np.random.Generator) -> dict[str, Any]:
     """A model served from one GPU: its size, its precision and scales, and the KV cache of its batch."""
     n_layers = int(rng.choice([24, 28, 36, 40, 48]))
-    return {"n_params": _two_digits(10 ** rng.uniform(9.3, 10.6)),
+    return {"n_params": round_sig(10 ** rng.uniform(9.3, 10.6)),
             "bits": int(rng.choice([3, 4, 5, 6, 8])),
             "block_size": int(rng.choice([32, 64, 128, 256])),
             "scale_bits": int(rng.choice([16, 32])),
@@ -54,11 +50,13 @@ def _q6(rng: np.random.Generator) -> dict[str, Any]:
     """A GPU, the memory kept for the KV cache and activations, a precision with its scales, and four sizes in
     billions of parameters: the largest model that fits and what common slips give (the scales forgotten,
     the reserved memory forgotten, or both; GiB taken for GB; bits taken for bytes)."""
+    from ..quantization import bits_per_param
+
     memory_gb = float(rng.choice([16, 24, 40, 48, 80, 96]))
     reserved_gb = round(float(rng.uniform(0.1, 0.3) * memory_gb), 1)
     bits = int(rng.choice([3, 4, 6, 8]))
     block = int(rng.choice([32, 64]))
-    stored = bits + FLOAT32_BITS / block
+    stored = float(bits_per_param(bits, block, scale_bits=FLOAT32_BITS))
     free = (memory_gb - reserved_gb) * 1e9
     right = free * 8 / stored / 1e9
     slips = [free * 8 / bits / 1e9,                              # scales forgotten
@@ -73,7 +71,7 @@ def _q6(rng: np.random.Generator) -> dict[str, Any]:
 def _q7(rng: np.random.Generator) -> dict[str, Any]:
     """A memory budget for the weights, the training tokens, and the loss each precision adds after training."""
     return {"weights_gb": float(rng.choice([12, 20, 36, 44, 60, 72])),
-            "n_tokens": _two_digits(10 ** rng.uniform(12.0, 13.2)),
+            "n_tokens": round_sig(10 ** rng.uniform(12.0, 13.2)),
             "stored_bits_low": 4.5, "stored_bits_high": 8.5,
             "ptq_loss_low": round(float(rng.uniform(0.01, 0.06)), 3),
             "ptq_loss_high": round(float(rng.uniform(0.0, 0.004)), 4)}

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from .. import compute, frequency, repetition
-from .core import Exercise, Question, draw_options
+from .core import Exercise, Question, draw_options, round_sig
 
 #: The law of Questions 5 to 7: Muennighoff et al. 2023's C4 fit (:data:`lectures_lib.repetition.MUENNIGHOFF_2023_C4`).
 LAW = repetition.MUENNIGHOFF_2023_C4
@@ -15,10 +15,6 @@ LAW = repetition.MUENNIGHOFF_2023_C4
 SIMULATED_FACTS = 300_000
 #: Zipf exponents the chapter simulates; Question 3 draws others.
 CHAPTER_ALPHAS = (0.5, 1.0, 2.0)
-
-
-def _two_digits(x: float) -> float:
-    return float(f"{x:.2g}")
 
 
 def _q3(rng: np.random.Generator) -> dict[str, Any]:
@@ -35,17 +31,16 @@ def _q3(rng: np.random.Generator) -> dict[str, Any]:
 
 def _q5(rng: np.random.Generator) -> dict[str, Any]:
     """Unique tokens and the effective tokens a team wants from them (between 2.2 and 13 times as many)."""
-    unique = _two_digits(10 ** rng.uniform(10.0, 11.7))
-    return {"unique_tokens": unique, "target_effective_tokens": _two_digits(unique * rng.uniform(2.2, 13.0))}
+    unique = round_sig(10 ** rng.uniform(10.0, 11.7))
+    return {"unique_tokens": unique, "target_effective_tokens": round_sig(unique * rng.uniform(2.2, 13.0))}
 
 
 def _budget(rng: np.random.Generator) -> tuple[float, float]:
     """Unique tokens and a compute budget whose unlimited-data optimum would read them 4 to 40 times."""
-    unique = _two_digits(10 ** rng.uniform(10.3, 11.7))
+    unique = round_sig(10 ** rng.uniform(10.3, 11.7))
     target_epochs = 10 ** rng.uniform(np.log10(4), np.log10(40))
-    # the budget whose compute-optimal tokens are target_epochs * unique, under LAW (D_opt = (C/6)**b / G)
-    flops = _two_digits(float(LAW.flops_for_optimal_params(
-        (target_epochs * unique * LAW.G) ** (LAW.beta / LAW.alpha) * LAW.G)))
+    # the budget whose compute-optimal tokens are target_epochs * unique, under LAW
+    flops = round_sig(float(LAW.flops_for_optimal_params(LAW.params_for_tokens(target_epochs * unique))))
     return unique, flops
 
 

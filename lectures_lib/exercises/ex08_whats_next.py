@@ -13,8 +13,9 @@ from ..compute import (
     training_tokens,
 )
 from ..distillation import BUSBRIDGE_2025
+from ..lifetime import kv_cache_bytes_per_token
 from ..trends import FRONTIER_COMPUTE
-from .core import Exercise, Question, draw_options
+from .core import Exercise, Question, draw_options, round_sig
 
 #: The law of Question 6: Busbridge et al. 2025's distillation law with their supervised law inside
 #: (:data:`lectures_lib.distillation.BUSBRIDGE_2025`, Table 6 constants).
@@ -25,20 +26,16 @@ CHINCHILLA_RATIO = 20.0
 ANCHORS = tuple(r for r in FRONTIER_COMPUTE if r.kind != "estimated")
 
 
-def _sig(x: float, digits: int = 2) -> float:
-    return float(f"{x:.{digits}g}")
-
-
 def _q3(rng: np.random.Generator) -> dict[str, Any]:
     """A served model (size and shape, weights in bf16), an accelerator's memory and a batch of sequences."""
     while True:
         n_layers = int(rng.choice([24, 28, 36, 40, 48, 60]))
         n_kv_heads = int(rng.choice([2, 4, 8, 16]))
         head_dim = int(rng.choice([64, 128]))
-        n_params = _sig(10 ** rng.uniform(9.3, 10.6), 3)
+        n_params = round_sig(10 ** rng.uniform(9.3, 10.6), 3)
         memory = float(rng.choice([80e9, 96e9, 141e9, 192e9]))
         batch = int(rng.choice([4, 8, 16, 32, 64]))
-        kv_bytes = 2 * n_layers * n_kv_heads * head_dim * 2
+        kv_bytes = float(kv_cache_bytes_per_token(n_layers, n_kv_heads, head_dim, bytes_per_value=2))
         context = (memory - 2 * n_params) / (batch * kv_bytes)
         if 2_000 < context < 2_000_000:
             return {"n_params": n_params, "bytes_per_param": 2, "n_layers": n_layers, "n_kv_heads": n_kv_heads,
@@ -52,16 +49,16 @@ def _q4(rng: np.random.Generator) -> dict[str, Any]:
     while growth in (4.0, 4.6, 5.0):  # the chapter's rates
         growth = round(float(rng.uniform(3.0, 6.0)), 2)
     return {"anchor": anchor.name, "anchor_year": anchor.year, "anchor_flops": anchor.flops,
-            "growth_per_year": growth, "target_flops": _sig(anchor.flops * 10 ** rng.uniform(1.0, 3.5))}
+            "growth_per_year": growth, "target_flops": round_sig(anchor.flops * 10 ** rng.uniform(1.0, 3.5))}
 
 
 def _q5(rng: np.random.Generator) -> dict[str, Any]:
     """A model's disclosed size and training budget, and four candidate multiples of Chinchilla's ratio: the right
     one and three of what common slips give (a forward-only 2N FLOPs per token; C / N taken as the tokens, with no
     factor; the ratio D / N not divided by 20; 20 divided by D / N instead of the other way round)."""
-    n_params = _sig(10 ** rng.uniform(9.5, 11.5))
+    n_params = round_sig(10 ** rng.uniform(9.5, 11.5))
     tokens_per_param = 10 ** rng.uniform(1.3, 3.3)
-    flops = _sig(float(training_flops(n_params, n_params * tokens_per_param)))
+    flops = round_sig(float(training_flops(n_params, n_params * tokens_per_param)))
     tokens = float(training_tokens(flops, n_params))
     right = tokens / n_params / CHINCHILLA_RATIO
     forward_only = right * TRAINING_FLOPS_PER_PARAM_TOKEN / INFERENCE_FLOPS_PER_PARAM_TOKEN  # 2N per token
@@ -78,9 +75,9 @@ def _q6(rng: np.random.Generator) -> dict[str, Any]:
     """A teacher (size and tokens, its loss by the supervised law) and a student size, such that distillation wins
     at 1e9 tokens and loses at 1e14."""
     while True:
-        teacher_params = _sig(10 ** rng.uniform(9.5, 10.1))
-        teacher_tokens = _sig(10 ** rng.uniform(11.2, 11.7))
-        student_params = _sig(10 ** rng.uniform(8.2, 9.3))
+        teacher_params = round_sig(10 ** rng.uniform(9.5, 10.1))
+        teacher_tokens = round_sig(10 ** rng.uniform(11.2, 11.7))
+        student_params = round_sig(10 ** rng.uniform(8.2, 9.3))
         teacher_loss = float(LAW.supervised.loss(teacher_params, teacher_tokens))
         if (teacher_params, teacher_tokens) == (12.6e9, 512e9) or student_params >= teacher_params / 3:
             continue
